@@ -1,0 +1,95 @@
+package io.camelrsync.cli;
+
+import io.camelrsync.protocol.ExitCode;
+import io.camelrsync.protocol.RsyncException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+
+/** {@code camel-rsync <command> ...}: the entry point of the runnable jar. */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        PrintStream err = new PrintStream(System.err, true, StandardCharsets.UTF_8);
+        System.exit(run(Arrays.asList(args), out, err));
+    }
+
+    /** Runs a command and returns rsync's exit code for it. */
+    public static int run(List<String> args, PrintStream out, PrintStream err) {
+        if (args.isEmpty() || args.get(0).equals("--help") || args.get(0).equals("help")) {
+            out.print(usage());
+            return args.isEmpty() ? ExitCode.SYNTAX : ExitCode.OK;
+        }
+        String command = args.get(0);
+        List<String> rest = args.subList(1, args.size());
+        try {
+            return switch (command) {
+                case "push" -> PushCommand.run(rest, out, err);
+                case "--version", "version" -> {
+                    out.println("camel-rsync " + version() + "  (rsync protocol versions 30 to 32)");
+                    yield ExitCode.OK;
+                }
+                default -> throw new UsageException("unknown command '" + command + "'\n" + usage());
+            };
+        } catch (RsyncException e) {
+            return fail(err, e.getMessage(), e.exitCode());
+        } catch (IllegalArgumentException e) {
+            return fail(err, e.getMessage(), ExitCode.SYNTAX);
+        } catch (java.io.IOException e) {
+            return fail(err, "rsync: " + e.getMessage(), ExitCode.FILE_IO);
+        }
+    }
+
+    static int fail(PrintStream err, String message, int code) {
+        if (message != null && !message.isEmpty()) {
+            err.println(message);
+        }
+        err.println("rsync error: " + describe(code) + " (code " + code + ") at camel-rsync [sender=" + version()
+                + "]");
+        return code;
+    }
+
+    static String describe(int code) {
+        return switch (code) {
+            case ExitCode.SYNTAX -> "syntax or usage error";
+            case ExitCode.PROTOCOL -> "protocol incompatibility";
+            case ExitCode.FILE_SELECT -> "errors selecting input/output files, dirs";
+            case ExitCode.UNSUPPORTED -> "requested action not supported";
+            case ExitCode.START_CLIENT -> "error starting client-server protocol";
+            case ExitCode.SOCKET_IO -> "error in socket IO";
+            case ExitCode.FILE_IO -> "error in file IO";
+            case ExitCode.STREAM_IO -> "error in rsync protocol data stream";
+            case ExitCode.MESSAGE_IO -> "errors with program diagnostics";
+            case ExitCode.PARTIAL -> "some files/attrs were not transferred (see previous errors)";
+            case ExitCode.VANISHED -> "some files vanished before they could be transferred";
+            case ExitCode.TIMEOUT -> "timeout in data send/receive";
+            case ExitCode.CONNECT_TIMEOUT -> "timeout waiting for daemon connection";
+            default -> "error";
+        };
+    }
+
+    static String version() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        return v != null ? v : "dev";
+    }
+
+    static String usage() {
+        return """
+                usage: camel-rsync <command> [options] ...
+
+                  push [rsync options] SRC [user@]host::module[/path]
+                  push [rsync options] SRC rsync://[user@]host[:port]/module[/path]
+                      Push SRC to a stock rsync daemon, speaking the rsync protocol (30-32) natively.
+                      Options as rsync's: -a -v -q -r -l -p -t -g -o -D -H -n -P, --port=N, --progress,
+                      --delete, --exclude=PAT, --exclude-from=FILE, --include=PAT, --include-from=FILE,
+                      --filter=RULE, --password-file=FILE, --dry-run, --stats, --timeout=SECS,
+                      --contimeout=SECS, --numeric-ids, --checksum-choice=xxh128|xxh3|xxh64|md5,
+                      --protocol=30|31|32, --files-from=FILE (a change set: one path a line).
+                  version
+                """;
+    }
+}

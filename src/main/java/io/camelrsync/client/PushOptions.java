@@ -1,0 +1,48 @@
+package io.camelrsync.client;
+
+import io.camelrsync.filter.FilterRules;
+import java.nio.file.Path;
+
+/** What a push preserves and how it talks to the daemon; the defaults are those of {@code rsync -a}. */
+public final class PushOptions {
+    public boolean recursive = true;
+    public boolean links = true;
+    public boolean perms = true;
+    public boolean times = true;
+    public boolean group = true;
+    public boolean owner = true;
+    public boolean devices = true;
+    public boolean specials = true;
+    public boolean hardLinks;
+    public boolean delete;
+    public boolean dryRun;
+    public boolean numericIds;
+    public int verbose;
+    public FilterRules filters = FilterRules.empty();
+    /** Login name; null means $USER, as rsync does. */
+    public String user;
+    public Path passwordFile;
+    /** Password given directly (the component's option); RSYNC_PASSWORD is used when neither is set. */
+    public String password;
+    /** Seconds without progress before giving up (rsync's --timeout); 0 means our safety default. */
+    public int timeoutSeconds;
+    public int connectTimeoutSeconds = 30;
+    /** xxh128, xxh3, xxh64, md5 or auto. */
+    public String checksumChoice = "auto";
+    /** Highest protocol we offer (30..32), so old-server behaviour can be reproduced. */
+    public int protocol = 32;
+
+    /** The deadline for any single wait on the network when the user set no --timeout. */
+    public static final int DEFAULT_IO_TIMEOUT_SECONDS = 600;
+
+    public long ioTimeoutMillis() {
+        return (timeoutSeconds > 0 ? timeoutSeconds : DEFAULT_IO_TIMEOUT_SECONDS) * 1000L;
+    }
+
+    /** Everything -a implies off: callers switch on what they need. */
+    public static PushOptions none() {
+        PushOptions o = new PushOptions();
+        o.recursive = o.links = o.perms = o.times = o.group = o.owner = o.devices = o.specials = false;
+        return o;
+    }
+}

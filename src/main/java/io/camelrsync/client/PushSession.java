@@ -1,0 +1,480 @@
+package io.camelrsync.client;
+
+import io.camelrsync.checksum.ChecksumAlgorithm;
+import io.camelrsync.flist.ChangeSet;
+import io.camelrsync.flist.FileEntry;
+import io.camelrsync.flist.FileListWriter;
+import io.camelrsync.flist.FileScanner;
+import io.camelrsync.flist.ScanResult;
+import io.camelrsync.protocol.ExitCode;
+import io.camelrsync.protocol.Limits;
+import io.camelrsync.protocol.MessageCode;
+import io.camelrsync.protocol.MessageListener;
+import io.camelrsync.protocol.MultiplexReader;
+import io.camelrsync.protocol.MultiplexWriter;
+import io.camelrsync.protocol.Ndx;
+import io.camelrsync.protocol.RsyncException;
+import io.camelrsync.protocol.StallWatchdog;
+import io.camelrsync.protocol.WireInput;
+import io.camelrsync.protocol.WireOutput;
+import io.camelrsync.sender.BlockSums;
+import io.camelrsync.sender.DeltaEncoder;
+import io.camelrsync.sender.SumHead;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One push to an rsync daemon in the sender role (main.c client_run, sender.c send_files): handshake,
+ * arguments, protocol setup, filter list, file list, then answering the daemon's generator file by file.
+ */
+public final class PushSession {
+    private static final int CF_INC_RECURSE = 0x01;
+    private static final int CF_SAFE_FLIST = 0x08;
+    private static final int CF_CHKSUM_SEED_FIX = 0x20;
+    private static final int CF_VARINT_FLIST_FLAGS = 0x80;
+    private static final int CF_ID0_NAMES = 0x100;
+
+    private final Path source;
+    private final boolean contentsOnly;
+    private final RsyncTarget target;
+    private final PushOptions options;
+    private final ChangeSet changes;
+    private final PushListener listener;
+    private final TransferStats stats = new TransferStats();
+    private volatile String lastDaemonError;
+    private volatile boolean sawTransferError;
+    private volatile int deletions;
+
+    /**
+     * @param contentsOnly true for rsync's "SRC/" (send what is inside), false for "SRC" (send the directory)
+     * @param changes      null for the whole tree, else only these paths
+     */
+    public PushSession(Path source, boolean contentsOnly, RsyncTarget target, PushOptions options, ChangeSet changes,
+                       PushListener listener) {
+        this.source = source;
+        this.contentsOnly = contentsOnly;
+        this.target = target;
+        this.options = options;
+        this.changes = changes;
+        this.listener = listener;
+    }
+
+    public TransferStats run() throws IOException {
+        long start = System.nanoTime();
+        ScanResult scan = scan();
+        try (Socket socket = connect()) {
+            transfer(socket, scan);
+        }
+        stats.deletedFiles = Math.max(stats.deletedFiles, deletions);
+        stats.elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+        return stats;
+    }
+
+    private ScanResult scan() throws IOException {
+        Path abs = source.toAbsolutePath().normalize();
+        if (!Files.exists(abs, LinkOption.NOFOLLOW_LINKS)) {
+            throw new RsyncException(ExitCode.PARTIAL, "rsync: link_stat \"" + abs
+                    + "\" failed: No such file or directory (2)\n(check the source path " + abs + ")");
+        }
+        boolean dir = Files.isDirectory(abs, LinkOption.NOFOLLOW_LINKS);
+        String prefix = contentsOnly && dir ? "" : abs.getFileName() == null ? "" : abs.getFileName().toString();
+        if (!options.recursive && dir && changes == null && !prefix.isEmpty()) {
+            listener.message(MessageCode.WARNING, "skipping directory " + prefix + "\n");
+        }
+        FileScanner scanner = new FileScanner(abs, prefix, options.filters::isExcluded,
+                w -> listener.message(MessageCode.WARNING, w + "\n"));
+        if (changes != null) {
+            return scanner.scanChanges(changes);
+        }
+        return scanner.scanTree();
+    }
+
+    private Socket connect() throws IOException {
+        Socket s = new Socket();
+        try {
+            s.connect(new InetSocketAddress(target.host(), target.port()), options.connectTimeoutSeconds * 1000);
+        } catch (SocketTimeoutException e) {
+            s.close();
+            throw new RsyncException(ExitCode.CONNECT_TIMEOUT, "rsync: failed to connect to " + target.host()
+                    + " (" + target.host() + "): Connection timed out (110)");
+        } catch (UnknownHostException e) {
+            s.close();
+            throw new RsyncException(ExitCode.SOCKET_IO, "rsync: getaddrinfo: " + target.host() + " "
+                    + target.port() + ": Name or service not known");
+        } catch (IOException e) {
+            s.close();
+            throw new RsyncException(ExitCode.SOCKET_IO, "rsync: failed to connect to " + target.host() + " ("
+                    + target.host() + "): " + e.getMessage() + " (is the daemon running on port " + target.port()
+                    + "?)", e);
+        }
+        s.setTcpNoDelay(true);
+        s.setSoTimeout((int) Math.min(Integer.MAX_VALUE, options.ioTimeoutMillis()));
+        return s;
+    }
+
+    private void transfer(Socket socket, ScanResult scan) throws IOException {
+        BufferedInputStream in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
+        StallWatchdog watchdog = new StallWatchdog(socket.getOutputStream(), socket, options.ioTimeoutMillis());
+        OutputStream rawOut = new BufferedOutputStream(watchdog, 64 * 1024);
+        MultiplexReader reader = null;
+        try {
+            int protocol = new DaemonLogin(in, rawOut, target, options, listener).run();
+            WireOutput plain = new WireOutput(rawOut);
+            for (String arg : serverArgs(protocol)) {
+                plain.write(arg.getBytes(StandardCharsets.UTF_8));
+                plain.writeByte(0);
+            }
+            plain.writeByte(0);
+            plain.flush();
+
+            WireInput setup = new WireInput(in);
+            int compat = readCompatFlags(setup);
+            boolean varint = (compat & CF_VARINT_FLIST_FLAGS) != 0;
+            ChecksumAlgorithm algorithm = ChecksumAlgorithm.MD5;
+            if (varint) {
+                algorithm = negotiateChecksum(setup, plain);
+            }
+            int seed = setup.readInt();
+
+            socket.setSoTimeout(0); // from here the reader thread waits; the data stream has the deadline
+            reader = new MultiplexReader(in, messages(), options.ioTimeoutMillis());
+            reader.start("rsync-demux-" + target.host());
+            MultiplexWriter mux = new MultiplexWriter(rawOut);
+            WireOutput out = new WireOutput(mux);
+            WireInput data = new WireInput(reader.data());
+
+            if (options.delete) {
+                for (String rule : options.filters.wireRules()) {
+                    byte[] b = rule.getBytes(StandardCharsets.UTF_8);
+                    out.writeInt(b.length);
+                    out.write(b);
+                }
+                out.writeInt(0);
+            }
+            boolean safeFlist = (compat & CF_SAFE_FLIST) != 0 || protocol >= 31;
+            List<FileEntry> files = sendFileList(out, mux, scan, protocol, varint, compat, safeFlist);
+            out.flush();
+
+            int ioError = sendFiles(data, out, mux, files, algorithm, seed,
+                    (compat & CF_CHKSUM_SEED_FIX) != 0, scan.ioError());
+            readGoodbye(data, out, protocol);
+            stats.bytesSent = mux.bytesWritten();
+            stats.bytesReceived = reader.bytesRead();
+            if (ioError != 0 || sawTransferError) {
+                stats.exitCode = sawTransferError || (ioError & ScanResult.IOERR_GENERAL) != 0
+                        ? ExitCode.PARTIAL : ExitCode.VANISHED;
+            }
+        } catch (RsyncException e) {
+            throw peerExitOr(reader, e);
+        } catch (IOException e) {
+            RsyncException mapped = new RsyncException(ExitCode.STREAM_IO,
+                    "rsync: connection unexpectedly closed (" + e.getMessage() + ")", e);
+            throw peerExitOr(reader, mapped);
+        } finally {
+            watchdog.close();
+        }
+    }
+
+    /** When the daemon announced its exit, its code and last error text say more than our broken read. */
+    private RsyncException peerExitOr(MultiplexReader reader, RsyncException e) {
+        if (reader != null && reader.errorExit() > 0) {
+            String text = lastDaemonError != null ? lastDaemonError.trim() : e.getMessage();
+            return new RsyncException(reader.errorExit(), text, e);
+        }
+        return e;
+    }
+
+    private List<String> serverArgs(int protocol) {
+        List<String> args = new ArrayList<>();
+        args.add("--server");
+        StringBuilder b = new StringBuilder("-");
+        if (options.verbose > 0) {
+            b.append('v');
+        }
+        if (options.dryRun) {
+            b.append('n');
+        }
+        if (options.links) {
+            b.append('l');
+        }
+        if (options.hardLinks) {
+            b.append('H');
+        }
+        if (options.owner) {
+            b.append('o');
+        }
+        if (options.group) {
+            b.append('g');
+        }
+        if (options.devices && options.specials) {
+            b.append('D');
+        }
+        if (options.times) {
+            b.append('t');
+        }
+        if (options.perms) {
+            b.append('p');
+        }
+        if (options.recursive) {
+            b.append('r');
+        }
+        // Capabilities as the rsync release of each protocol sent them; never 'i' (no incremental recursion).
+        b.append("e.").append(switch (options.protocol) {
+            case 30 -> "L";
+            case 31 -> "LfxC";
+            default -> "LfxCIvu";
+        });
+        args.add(b.toString());
+        if (options.devices && !options.specials) {
+            args.add("--devices");
+        }
+        if (options.specials && !options.devices) {
+            args.add("--specials");
+        }
+        if (options.delete) {
+            args.add("--delete");
+        }
+        if (options.numericIds) {
+            args.add("--numeric-ids");
+        }
+        if (options.timeoutSeconds > 0) {
+            args.add("--timeout=" + options.timeoutSeconds);
+        }
+        args.add(".");
+        args.add(target.moduleArg());
+        return args;
+    }
+
+    private int readCompatFlags(WireInput in) throws IOException {
+        int compat;
+        try {
+            compat = in.readVarint();
+        } catch (RsyncException e) {
+            throw new RsyncException(ExitCode.START_CLIENT, "rsync: the daemon closed the connection after the"
+                    + " arguments (it may refuse one of our options; see its log)", e);
+        }
+        if ((compat & CF_INC_RECURSE) != 0) {
+            throw RsyncException.protocol("the daemon turned on incremental recursion, which we did not offer");
+        }
+        return compat;
+    }
+
+    private ChecksumAlgorithm negotiateChecksum(WireInput in, WireOutput out) throws IOException {
+        List<ChecksumAlgorithm> ours = ChecksumAlgorithm.choices(options.checksumChoice);
+        StringBuilder list = new StringBuilder();
+        ours.forEach(a -> list.append(list.length() == 0 ? "" : " ").append(a.wireName()));
+        out.writeVstring(list.toString());
+        out.flush();
+        List<String> theirs = List.of(in.readVstring(Limits.MAX_NSTR).trim().split("\\s+"));
+        for (ChecksumAlgorithm a : ours) {
+            if (theirs.contains(a.wireName())) {
+                return a;
+            }
+        }
+        throw new RsyncException(ExitCode.UNSUPPORTED, "Failed to negotiate a checksum choice: we offer " + list
+                + ", the daemon offers " + String.join(" ", theirs));
+    }
+
+    private List<FileEntry> sendFileList(WireOutput out, MultiplexWriter mux, ScanResult scan, int protocol,
+                                         boolean varint, int compat, boolean safeFlist) throws IOException {
+        FileListWriter.Options fo = new FileListWriter.Options(protocol, varint, options.owner, options.group,
+                options.devices, options.specials, options.hardLinks, (compat & CF_ID0_NAMES) != 0);
+        FileListWriter writer = new FileListWriter(out, fo);
+        List<FileEntry> files = scan.entries();
+        long before = mux.bytesWritten();
+        for (FileEntry e : files) {
+            writer.write(e);
+            stats.files++;
+            if (e.isRegular()) {
+                stats.regularFiles++;
+                stats.totalSize += e.size;
+            } else if (e.isDirectory()) {
+                stats.directories++;
+            } else if (e.isSymlink()) {
+                stats.symlinks++;
+                stats.totalSize += e.linkTarget.length;
+            }
+        }
+        writer.writeEnd(scan.ioError(), safeFlist);
+        out.flush();
+        stats.fileListBytes = mux.bytesWritten() - before;
+        if (scan.ioError() != 0 && !safeFlist) {
+            mux.sendInt(MessageCode.IO_ERROR, scan.ioError());
+        }
+        if (!options.numericIds) {
+            writer.writeIdLists();
+        }
+        return files;
+    }
+
+    private int sendFiles(WireInput in, WireOutput out, MultiplexWriter mux, List<FileEntry> files,
+                          ChecksumAlgorithm algorithm, int seed, boolean seedFirst, int ioError) throws IOException {
+        DeltaEncoder encoder = new DeltaEncoder(out, algorithm, seed, seedFirst);
+        int startIoError = ioError;
+        int phase = 0;
+        while (true) {
+            int ndx = in.readNdx();
+            if (ndx == Ndx.DONE) {
+                if (++phase > 2) {
+                    break;
+                }
+                out.writeNdx(Ndx.DONE);
+                out.flush();
+                continue;
+            }
+            if (ndx == Ndx.DEL_STATS) {
+                readDeleteStats(in);
+                continue;
+            }
+            if (ndx < 0 || ndx >= files.size()) {
+                throw RsyncException.protocol("Invalid file index: " + ndx + " (" + Ndx.DONE + " - "
+                        + (files.size() - 1) + ") [sender]");
+            }
+            int iflags = in.readShortInt();
+            int basisType = -1;
+            if ((iflags & ItemFlags.BASIS_TYPE_FOLLOWS) != 0) {
+                basisType = in.readByte();
+            }
+            String xname = null;
+            if ((iflags & ItemFlags.XNAME_FOLLOWS) != 0) {
+                xname = in.readVstring(Limits.MAX_PATH);
+            }
+            FileEntry file = files.get(ndx);
+            if ((iflags & ItemFlags.TRANSFER) == 0) {
+                echo(out, ndx, iflags, basisType, xname);
+                if ((iflags & ItemFlags.IS_NEW) != 0) {
+                    stats.createdFiles++;
+                }
+                listener.itemized(file, iflags);
+                continue;
+            }
+            if (phase == 2) {
+                throw RsyncException.protocol("got transfer request in phase 2 [sender]");
+            }
+            if (!file.isRegular()) {
+                throw RsyncException.protocol("the daemon asked for the content of " + file.path
+                        + ", which is not a regular file");
+            }
+            stats.transferredFiles++;
+            stats.transferredSize += file.size;
+            if ((iflags & ItemFlags.IS_NEW) != 0) {
+                stats.createdFiles++;
+            }
+            listener.itemized(file, iflags);
+            if (options.dryRun) {
+                echo(out, ndx, iflags, basisType, xname);
+                continue;
+            }
+            SumHead head = SumHead.read(in, algorithm.digestLength());
+            BlockSums sums = BlockSums.read(in, head);
+            FileChannel ch;
+            try {
+                ch = FileChannel.open(file.source, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+            } catch (NoSuchFileException e) {
+                ioError |= ScanResult.IOERR_VANISHED;
+                listener.message(MessageCode.WARNING, "file has vanished: \"" + file.source + "\"\n");
+                mux.sendInt(MessageCode.NO_SEND, ndx);
+                continue;
+            } catch (IOException e) {
+                ioError |= ScanResult.IOERR_GENERAL;
+                listener.message(MessageCode.ERROR_XFER, "rsync: [sender] send_files failed to open \""
+                        + file.source + "\": " + e.getMessage() + "\n");
+                mux.sendInt(MessageCode.NO_SEND, ndx);
+                continue;
+            }
+            try (ch) {
+                echo(out, ndx, iflags, basisType, xname);
+                head.write(out);
+                long literal = encoder.literalBytes();
+                long matched = encoder.matchedBytes();
+                encoder.send(ch, file.size, sums, pos -> listener.progress(file, pos, file.size));
+                stats.literalBytes += encoder.literalBytes() - literal;
+                stats.matchedBytes += encoder.matchedBytes() - matched;
+            }
+        }
+        if (ioError != startIoError) {
+            mux.sendInt(MessageCode.IO_ERROR, ioError);
+        }
+        out.writeNdx(Ndx.DONE);
+        out.flush();
+        return ioError;
+    }
+
+    private static void echo(WireOutput out, int ndx, int iflags, int basisType, String xname) throws IOException {
+        out.writeNdx(ndx);
+        out.writeShortInt(iflags);
+        if (basisType >= 0) {
+            out.writeByte(basisType);
+        }
+        if (xname != null) {
+            out.writeVstring(xname);
+        }
+    }
+
+    private void readDeleteStats(WireInput in) throws IOException {
+        int files = in.readVarint();
+        int dirs = in.readVarint();
+        int symlinks = in.readVarint();
+        int devices = in.readVarint();
+        int specials = in.readVarint();
+        stats.deletedFiles = Math.max(deletions, files + dirs + symlinks + devices + specials);
+    }
+
+    /** main.c read_final_goodbye: at protocol 31+ one more DONE round trip. */
+    private void readGoodbye(WireInput in, WireOutput out, int protocol) throws IOException {
+        int ndx = readSkippingStats(in);
+        if (protocol >= 31 && ndx == Ndx.DONE) {
+            out.writeNdx(Ndx.DONE);
+            out.flush();
+            ndx = readSkippingStats(in);
+        }
+        if (ndx != Ndx.DONE) {
+            throw RsyncException.protocol("Invalid packet at end of run (" + ndx + ") [sender]");
+        }
+    }
+
+    private int readSkippingStats(WireInput in) throws IOException {
+        int ndx = in.readNdx();
+        while (ndx == Ndx.DEL_STATS) {
+            readDeleteStats(in);
+            ndx = in.readNdx();
+        }
+        return ndx;
+    }
+
+    private MessageListener messages() {
+        return new MessageListener() {
+            @Override
+            public void onText(int code, String text) {
+                if (code == MessageCode.ERROR || code == MessageCode.ERROR_XFER) {
+                    lastDaemonError = text;
+                    if (code == MessageCode.ERROR_XFER) {
+                        sawTransferError = true;
+                    }
+                }
+                listener.message(code, text);
+            }
+
+            @Override
+            public void onDeleted(String path) {
+                deletions++;
+                listener.deleted(path);
+            }
+        };
+    }
+}

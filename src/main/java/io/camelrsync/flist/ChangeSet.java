@@ -1,0 +1,126 @@
+package io.camelrsync.flist;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Relative paths that changed below a source root. A path that exists is sent (a directory with its whole
+ * subtree when listed as a tree); a path that no longer exists is deleted on the receiver. The sender never
+ * walks the rest of the tree, so a push costs O(changes), not O(tree).
+ */
+public final class ChangeSet {
+    private final Set<String> paths;
+    private final Set<String> trees;
+
+    private ChangeSet(Set<String> paths, Set<String> trees) {
+        this.paths = Collections.unmodifiableSet(paths);
+        this.trees = Collections.unmodifiableSet(trees);
+    }
+
+    public static ChangeSet of(Collection<String> paths) {
+        return builder().addAll(paths).build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Paths whose own entry changed (a directory: its attributes only). */
+    public Set<String> paths() {
+        return paths;
+    }
+
+    /** Directories to send with everything beneath them (new or moved-in trees). */
+    public Set<String> trees() {
+        return trees;
+    }
+
+    public boolean isEmpty() {
+        return paths.isEmpty() && trees.isEmpty();
+    }
+
+    public int size() {
+        return paths.size() + trees.size();
+    }
+
+    /** Both sets, trees first, as "path" and "path/" (the text form the component and CLI accept). */
+    public List<String> toLines() {
+        List<String> out = new ArrayList<>();
+        trees.forEach(t -> out.add(t + "/"));
+        out.addAll(paths);
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return "ChangeSet" + toLines();
+    }
+
+    /** Normalizes user-supplied relative paths: no leading "./" or "/", no "..", no empty parts. */
+    public static String normalize(String raw) {
+        String p = raw.replace('\\', '/');
+        while (p.startsWith("./")) {
+            p = p.substring(2);
+        }
+        while (p.startsWith("/")) {
+            p = p.substring(1);
+        }
+        while (p.endsWith("/")) {
+            p = p.substring(0, p.length() - 1);
+        }
+        StringBuilder sb = new StringBuilder();
+        for (String part : p.split("/")) {
+            if (part.isEmpty() || part.equals(".")) {
+                continue;
+            }
+            if (part.equals("..")) {
+                throw new IllegalArgumentException("change-set path leaves the source tree: " + raw);
+            }
+            if (sb.length() > 0) {
+                sb.append('/');
+            }
+            sb.append(part);
+        }
+        return sb.length() == 0 ? "." : sb.toString();
+    }
+
+    public static final class Builder {
+        private final Set<String> paths = new LinkedHashSet<>();
+        private final Set<String> trees = new LinkedHashSet<>();
+
+        /** Adds a path; a trailing "/" asks for the whole subtree. */
+        public Builder add(String raw) {
+            String n = normalize(raw);
+            if (raw.endsWith("/") || n.equals(".")) {
+                trees.add(n);
+                paths.remove(n);
+            } else if (!trees.contains(n)) {
+                paths.add(n);
+            }
+            return this;
+        }
+
+        public Builder addTree(String raw) {
+            return add(normalize(raw) + "/");
+        }
+
+        public Builder addAll(Collection<String> raw) {
+            raw.forEach(this::add);
+            return this;
+        }
+
+        public Builder merge(ChangeSet other) {
+            other.trees.forEach(this::addTree);
+            other.paths.forEach(this::add);
+            return this;
+        }
+
+        public ChangeSet build() {
+            return new ChangeSet(new LinkedHashSet<>(paths), new LinkedHashSet<>(trees));
+        }
+    }
+}

@@ -1,0 +1,234 @@
+package io.camelrsync.flist;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * Reads the local side of a push into file-list entries: the whole tree below a root, or only the paths of a
+ * {@link ChangeSet} plus what the receiver needs to apply them (parents, and for a deletion the listing of the
+ * nearest surviving directory, sent as a content directory so the receiver deletes what is gone).
+ */
+public final class FileScanner {
+    private static final String ATTRS = "unix:mode,ino,dev,nlink,uid,gid,size,lastModifiedTime,rdev";
+
+    private final Path root;
+    private final String wirePrefix;
+    private final PathFilter filter;
+    private final Consumer<String> warnings;
+    private int ioError;
+
+    /**
+     * @param root       the local directory (or file) being pushed
+     * @param wirePrefix "" to send the root's contents (rsync's "SRC/"), else the root's own name ("SRC")
+     */
+    public FileScanner(Path root, String wirePrefix, PathFilter filter, Consumer<String> warnings) {
+        this.root = root;
+        this.wirePrefix = wirePrefix;
+        this.filter = filter;
+        this.warnings = warnings;
+    }
+
+    /** Everything below the root, every directory a content directory. */
+    public ScanResult scanTree() throws IOException {
+        FileEntry top = stat(root, rootName());
+        List<FileEntry> out = new ArrayList<>();
+        top.markContent();
+        out.add(top);
+        if (top.isDirectory()) {
+            emitSubtree(top, out);
+        }
+        return new ScanResult(out, ioError);
+    }
+
+    /** Only the changed paths, their parents, and listings of the directories where something was deleted. */
+    public ScanResult scanChanges(ChangeSet changes) throws IOException {
+        Node top = new Node(stat(root, rootName()));
+        if (!top.entry.isDirectory()) {
+            throw new IOException("a change set needs a directory as source: " + root);
+        }
+        top.entry.markImplied();
+        for (String tree : changes.trees()) {
+            addChange(top, tree, true);
+        }
+        for (String path : changes.paths()) {
+            addChange(top, path, false);
+        }
+        List<FileEntry> out = new ArrayList<>();
+        emitNodes(top, out);
+        return new ScanResult(out, ioError);
+    }
+
+    private void addChange(Node top, String rel, boolean tree) throws IOException {
+        if (rel.equals(".")) {
+            top.entry.markContent();
+            top.fullSubtree = tree;
+            return;
+        }
+        String[] parts = rel.split("/");
+        Node node = top;
+        for (int i = 0; i < parts.length; i++) {
+            String wire = wirePath(String.join("/", java.util.Arrays.copyOf(parts, i + 1)));
+            boolean last = i == parts.length - 1;
+            Node child = node.children.get(parts[i]);
+            if (child == null) {
+                FileEntry e = statOrNull(root.resolve(String.join("/", java.util.Arrays.copyOf(parts, i + 1))), wire);
+                if (e == null || filter.isExcluded(wire, e.isDirectory())) {
+                    if (e == null) {
+                        // Gone (or never there): the receiver deletes it when we list its parent in full.
+                        listContents(node);
+                    }
+                    return;
+                }
+                if (!last && !e.isDirectory()) {
+                    listContents(node); // a directory became a file: the old subtree must go
+                    return;
+                }
+                child = new Node(e);
+                node.children.put(parts[i], child);
+                if (!last) {
+                    e.markImplied();
+                }
+            }
+            node = child;
+        }
+        if (tree && node.entry.isDirectory()) {
+            node.entry.markContent();
+            node.fullSubtree = true;
+        }
+    }
+
+    /** Marks a directory as a content directory and lists its direct children. */
+    private void listContents(Node dir) throws IOException {
+        if (dir.listed) {
+            return;
+        }
+        dir.listed = true;
+        dir.entry.markContent();
+        for (FileEntry child : readDir(dir.entry)) {
+            String name = child.path.substring(child.path.lastIndexOf('/') + 1);
+            dir.children.putIfAbsent(name, new Node(child));
+        }
+    }
+
+    private void emitNodes(Node node, List<FileEntry> out) throws IOException {
+        out.add(node.entry);
+        if (node.fullSubtree) {
+            emitSubtree(node.entry, out);
+            return;
+        }
+        List<Node> kids = new ArrayList<>(node.children.values());
+        kids.sort((a, b) -> SiblingOrder.INSTANCE.compare(a.entry, b.entry));
+        for (Node kid : kids) {
+            if (kid.entry.isDirectory()) {
+                emitNodes(kid, out);
+            } else {
+                out.add(kid.entry);
+            }
+        }
+    }
+
+    private void emitSubtree(FileEntry dir, List<FileEntry> out) throws IOException {
+        List<FileEntry> kids = readDir(dir);
+        kids.sort(SiblingOrder.INSTANCE); // files first, so each directory's subtree can follow it directly
+        for (FileEntry kid : kids) {
+            out.add(kid);
+            if (kid.isDirectory()) {
+                kid.markContent();
+                emitSubtree(kid, out);
+            }
+        }
+    }
+
+    private List<FileEntry> readDir(FileEntry dir) throws IOException {
+        List<FileEntry> kids = new ArrayList<>();
+        Path dirPath = dir.source;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dirPath)) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                String wire = dir.isTopDir() ? wirePath(name) : dir.path + "/" + name;
+                FileEntry e = statOrNull(p, wire);
+                if (e == null) {
+                    ioError |= ScanResult.IOERR_VANISHED;
+                    warnings.accept("file has vanished: \"" + p + "\"");
+                    continue;
+                }
+                if (!filter.isExcluded(wire, e.isDirectory())) {
+                    kids.add(e);
+                }
+            }
+        } catch (NoSuchFileException e) {
+            ioError |= ScanResult.IOERR_VANISHED;
+            warnings.accept("file has vanished: \"" + dirPath + "\"");
+        } catch (IOException e) {
+            ioError |= ScanResult.IOERR_GENERAL;
+            warnings.accept("rsync: [sender] opendir \"" + dirPath + "\" failed: " + reason(e));
+        }
+        return kids;
+    }
+
+    private String rootName() {
+        return wirePrefix.isEmpty() ? "." : wirePrefix;
+    }
+
+    private String wirePath(String rel) {
+        return wirePrefix.isEmpty() ? rel : wirePrefix + "/" + rel;
+    }
+
+    private FileEntry statOrNull(Path p, String wire) throws IOException {
+        try {
+            return stat(p, wire);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    static FileEntry stat(Path p, String wire) throws IOException {
+        Map<String, Object> a = Files.readAttributes(p, ATTRS, LinkOption.NOFOLLOW_LINKS);
+        int mode = (Integer) a.get("mode");
+        FileTime mt = (FileTime) a.get("lastModifiedTime");
+        java.time.Instant t = mt.toInstant();
+        byte[] target = null;
+        if ((mode & FileEntry.S_IFMT) == FileEntry.S_IFLNK) {
+            target = Files.readSymbolicLink(p).toString().getBytes(StandardCharsets.UTF_8);
+        }
+        long size = (Long) a.get("size");
+        if ((mode & FileEntry.S_IFMT) != FileEntry.S_IFREG && (mode & FileEntry.S_IFMT) != FileEntry.S_IFLNK) {
+            size = 0;
+        }
+        return new FileEntry(wire, p, mode, size, t.getEpochSecond(), t.getNano(),
+                (Integer) a.get("uid"), (Integer) a.get("gid"), (Long) a.get("rdev"),
+                (Long) a.get("dev"), (Long) a.get("ino"), (Integer) a.get("nlink"), target);
+    }
+
+    static String reason(IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "Permission denied (13)";
+        }
+        if (e instanceof NoSuchFileException) {
+            return "No such file or directory (2)";
+        }
+        return e.getMessage();
+    }
+
+    private static final class Node {
+        final FileEntry entry;
+        final Map<String, Node> children = new TreeMap<>();
+        boolean listed;
+        boolean fullSubtree;
+
+        Node(FileEntry entry) {
+            this.entry = entry;
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package io.camelrsync.protocol;
+
+import java.io.IOException;
+
+/** A failure with the exit code stock rsync would report for it. */
+public class RsyncException extends IOException {
+    private final int exitCode;
+
+    public RsyncException(int exitCode, String message) {
+        super(message);
+        this.exitCode = exitCode;
+    }
+
+    public RsyncException(int exitCode, String message, Throwable cause) {
+        super(message, cause);
+        this.exitCode = exitCode;
+    }
+
+    public int exitCode() {
+        return exitCode;
+    }
+
+    /** A peer broke the protocol: rsync's "protocol incompatibility" (exit 2). */
+    public static RsyncException protocol(String message) {
+        return new RsyncException(ExitCode.PROTOCOL, message);
+    }
+}
