@@ -36,7 +36,7 @@ public final class Main {
                 default -> throw new UsageException("unknown command '" + command + "'\n" + usage());
             };
         } catch (RsyncException e) {
-            return fail(err, e.getMessage(), e.exitCode());
+            return fail(err, e.shownToUser() ? "" : e.getMessage(), e.exitCode());
         } catch (IllegalArgumentException e) {
             return fail(err, e.getMessage(), ExitCode.SYNTAX);
         } catch (java.io.IOException e) {

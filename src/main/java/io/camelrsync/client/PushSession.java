@@ -194,7 +194,8 @@ public final class PushSession {
     private RsyncException peerExitOr(MultiplexReader reader, RsyncException e) {
         if (reader != null && reader.errorExit() > 0) {
             String text = lastDaemonError != null ? lastDaemonError.trim() : e.getMessage();
-            return new RsyncException(reader.errorExit(), text, e);
+            RsyncException exit = new RsyncException(reader.errorExit(), text, e);
+            return lastDaemonError != null ? exit.markShown() : exit;
         }
         return e;
     }

@@ -30,10 +30,12 @@ public final class FileEntry {
     public final int nlink;
     /** Symlink target bytes, or null. */
     public final byte[] linkTarget;
-    /** Directory whose contents are listed in full, so the receiver may delete what is not listed. */
+    /**
+     * Directory whose contents are listed in full, so the receiver may delete what is not listed. Other
+     * directories go as plain no-content entries, never as rsync's "implied" ones (TOP_DIR|NO_CONTENT_DIR):
+     * a receiver without --relative neither creates those nor restores their mtime.
+     */
     private boolean contentDir;
-    /** Directory sent only so a deeper path has its parent (rsync's implied dir). */
-    private boolean implied;
 
     public FileEntry(String path, Path source, int mode, long size, long mtime, int mtimeNsec, int uid, int gid,
                      long rdev, long dev, long ino, int nlink, byte[] linkTarget) {
@@ -79,22 +81,11 @@ public final class FileEntry {
         return contentDir;
     }
 
-    public boolean isImplied() {
-        return implied;
-    }
-
     void markContent() {
         contentDir = true;
-        implied = false;
     }
 
-    void markImplied() {
-        if (!contentDir) {
-            implied = true;
-        }
-    }
-
-    /** The "." entry and directories whose contents are listed. */
+    /** The "." entry: the root of the transfer. */
     public boolean isTopDir() {
         return path.equals(".");
     }

@@ -39,8 +39,6 @@ public final class FileListWriter {
         if (e.isDirectory()) {
             if (e.isContentDir()) {
                 xflags = e.isTopDir() ? Xmit.TOP_DIR : 0;
-            } else if (e.isImplied()) {
-                xflags = Xmit.TOP_DIR | Xmit.NO_CONTENT_DIR;
             } else {
                 xflags = Xmit.NO_CONTENT_DIR;
             }

@@ -57,7 +57,6 @@ public final class FileScanner {
         if (!top.entry.isDirectory()) {
             throw new IOException("a change set needs a directory as source: " + root);
         }
-        top.entry.markImplied();
         for (String tree : changes.trees()) {
             addChange(top, tree, true);
         }
@@ -96,9 +95,6 @@ public final class FileScanner {
                 }
                 child = new Node(e);
                 node.children.put(parts[i], child);
-                if (!last) {
-                    e.markImplied();
-                }
             }
             node = child;
         }

@@ -5,6 +5,7 @@ import java.io.IOException;
 /** A failure with the exit code stock rsync would report for it. */
 public class RsyncException extends IOException {
     private final int exitCode;
+    private boolean shownToUser;
 
     public RsyncException(int exitCode, String message) {
         super(message);
@@ -18,6 +19,16 @@ public class RsyncException extends IOException {
 
     public int exitCode() {
         return exitCode;
+    }
+
+    /** True when the text already reached the user as the peer's own message (don't print it twice). */
+    public boolean shownToUser() {
+        return shownToUser;
+    }
+
+    public RsyncException markShown() {
+        shownToUser = true;
+        return this;
     }
 
     /** A peer broke the protocol: rsync's "protocol incompatibility" (exit 2). */

@@ -1,0 +1,115 @@
+package io.camelrsync.testing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * Every entry of a directory tree as rsync -aH preserves it: type, size, content digest, permission bits,
+ * mtime, owner, link target, and hard-link groups. Two trees are equal when their snapshots are.
+ */
+public final class TreeSnapshot {
+    public record Entry(String type, long size, String digest, int perms, long mtimeSeconds, int uid, int gid,
+                        String linkTarget) {
+    }
+
+    private final Map<String, Entry> entries = new TreeMap<>();
+    private final Set<Set<String>> linkGroups = new TreeSet<>((a, b) -> a.toString().compareTo(b.toString()));
+
+    public static TreeSnapshot of(Path root) throws IOException {
+        TreeSnapshot s = new TreeSnapshot();
+        Map<Object, Set<String>> byInode = new TreeMap<>((a, b) -> a.toString().compareTo(b.toString()));
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                String rel = root.relativize(p).toString();
+                if (rel.isEmpty()) {
+                    continue; // the module root's own attributes belong to the daemon config, not the push
+                }
+                Map<String, Object> a = Files.readAttributes(p, "unix:*", LinkOption.NOFOLLOW_LINKS);
+                int mode = (Integer) a.get("mode");
+                String type = switch (mode & 0170000) {
+                    case 0040000 -> "dir";
+                    case 0100000 -> "file";
+                    case 0120000 -> "symlink";
+                    case 0010000 -> "fifo";
+                    default -> "other";
+                };
+                String digest = type.equals("file") ? sha256(p) : "";
+                String target = type.equals("symlink") ? Files.readSymbolicLink(p).toString() : "";
+                long mtime = ((FileTime) a.get("lastModifiedTime")).toMillis() / 1000;
+                long size = type.equals("file") ? (Long) a.get("size") : 0;
+                s.entries.put(rel, new Entry(type, size, digest, mode & 07777, mtime, (Integer) a.get("uid"),
+                        (Integer) a.get("gid"), target));
+                if (type.equals("file") && (Integer) a.get("nlink") > 1) {
+                    byInode.computeIfAbsent(a.get("ino"), k -> new TreeSet<>()).add(rel);
+                }
+            }
+        }
+        byInode.values().stream().filter(g -> g.size() > 1).forEach(s.linkGroups::add);
+        return s;
+    }
+
+    public Map<String, Entry> entries() {
+        return entries;
+    }
+
+    public Set<Set<String>> linkGroups() {
+        return linkGroups;
+    }
+
+    /** Asserts entry-by-entry equality and reports every difference at once. */
+    public static void assertSameTree(Path expected, Path actual) throws IOException {
+        TreeSnapshot e = of(expected);
+        TreeSnapshot a = of(actual);
+        List<String> diffs = new ArrayList<>();
+        for (String k : union(e.entries.keySet(), a.entries.keySet())) {
+            Entry x = e.entries.get(k);
+            Entry y = a.entries.get(k);
+            if (x == null) {
+                diffs.add("extra on target: " + k);
+            } else if (y == null) {
+                diffs.add("missing on target: " + k);
+            } else if (!x.equals(y)) {
+                diffs.add(k + ": expected " + x + " but was " + y);
+            }
+        }
+        if (!e.linkGroups.toString().equals(a.linkGroups.toString())) {
+            diffs.add("hard-link groups differ: expected " + e.linkGroups + " but was " + a.linkGroups);
+        }
+        assertEquals("", diffs.stream().collect(Collectors.joining("\n")), "trees differ");
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> u = new TreeSet<>(a);
+        u.addAll(b);
+        return u;
+    }
+
+    private static String sha256(Path p) throws IOException {
+        try (InputStream in = Files.newInputStream(p)) {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[65536];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                md.update(buf, 0, n);
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
