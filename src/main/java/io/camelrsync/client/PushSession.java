@@ -2,6 +2,7 @@ package io.camelrsync.client;
 
 import io.camelrsync.checksum.ChecksumAlgorithm;
 import io.camelrsync.flist.ChangeSet;
+import io.camelrsync.flist.EntrySource;
 import io.camelrsync.flist.FileEntry;
 import io.camelrsync.flist.FileListWriter;
 import io.camelrsync.flist.FileScanner;
@@ -76,7 +77,7 @@ public final class PushSession {
 
     public TransferStats run() throws IOException {
         long start = System.nanoTime();
-        ScanResult scan = scan();
+        EntrySource scan = startScan(); // reads the tree on the scan pool while we connect and log in
         try (Socket socket = connect()) {
             transfer(socket, scan);
         }
@@ -85,7 +86,7 @@ public final class PushSession {
         return stats;
     }
 
-    private ScanResult scan() throws IOException {
+    private EntrySource startScan() throws IOException {
         Path abs = source.toAbsolutePath().normalize();
         if (!Files.exists(abs, LinkOption.NOFOLLOW_LINKS)) {
             throw new RsyncException(ExitCode.PARTIAL, "rsync: link_stat \"" + abs
@@ -101,7 +102,7 @@ public final class PushSession {
         if (changes != null) {
             return scanner.scanChanges(changes);
         }
-        return scanner.scanTree();
+        return scanner.startTree();
     }
 
     private Socket connect() throws IOException {
@@ -127,7 +128,7 @@ public final class PushSession {
         return s;
     }
 
-    private void transfer(Socket socket, ScanResult scan) throws IOException {
+    private void transfer(Socket socket, EntrySource scan) throws IOException {
         BufferedInputStream in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
         StallWatchdog watchdog = new StallWatchdog(socket.getOutputStream(), socket, options.ioTimeoutMillis());
         OutputStream rawOut = new BufferedOutputStream(watchdog, 64 * 1024);
@@ -291,15 +292,16 @@ public final class PushSession {
                 + ", the daemon offers " + String.join(" ", theirs));
     }
 
-    private List<FileEntry> sendFileList(WireOutput out, MultiplexWriter mux, ScanResult scan, int protocol,
+    private List<FileEntry> sendFileList(WireOutput out, MultiplexWriter mux, EntrySource scan, int protocol,
                                          boolean varint, int compat, boolean safeFlist) throws IOException {
         FileListWriter.Options fo = new FileListWriter.Options(protocol, varint, options.owner, options.group,
                 options.devices, options.specials, options.hardLinks, (compat & CF_ID0_NAMES) != 0);
         FileListWriter writer = new FileListWriter(out, fo);
-        List<FileEntry> files = scan.entries();
+        List<FileEntry> files = new ArrayList<>();
         long before = mux.bytesWritten();
-        for (FileEntry e : files) {
+        scan.forEach(e -> {
             writer.write(e);
+            files.add(e);
             stats.files++;
             if (e.isRegular()) {
                 stats.regularFiles++;
@@ -310,7 +312,7 @@ public final class PushSession {
                 stats.symlinks++;
                 stats.totalSize += e.linkTarget.length;
             }
-        }
+        });
         writer.writeEnd(scan.ioError(), safeFlist);
         out.flush();
         stats.fileListBytes = mux.bytesWritten() - before;

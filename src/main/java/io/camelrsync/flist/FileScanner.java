@@ -1,17 +1,19 @@
 package io.camelrsync.flist;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.RecursiveTask;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -20,13 +22,14 @@ import java.util.function.Consumer;
  * nearest surviving directory, sent as a content directory so the receiver deletes what is gone).
  */
 public final class FileScanner {
-    private static final String ATTRS = "unix:mode,ino,dev,nlink,uid,gid,size,lastModifiedTime,rdev";
-
     private final Path root;
     private final String wirePrefix;
     private final PathFilter filter;
+    /** Scans are I/O-bound stat() loops: one worker per core keeps both cores busy without oversubscribing. */
+    private static final ForkJoinPool POOL = new ForkJoinPool(Runtime.getRuntime().availableProcessors());
+
     private final Consumer<String> warnings;
-    private int ioError;
+    private final AtomicInteger ioError = new AtomicInteger();
 
     /**
      * @param root       the local directory (or file) being pushed
@@ -36,19 +39,76 @@ public final class FileScanner {
         this.root = root;
         this.wirePrefix = wirePrefix;
         this.filter = filter;
-        this.warnings = warnings;
+        this.warnings = w -> {
+            synchronized (warnings) {
+                warnings.accept(w);
+            }
+        };
     }
 
-    /** Everything below the root, every directory a content directory. */
-    public ScanResult scanTree() throws IOException {
+    /**
+     * Starts reading everything below the root (every directory a content directory) on the scan pool and
+     * returns at once; the caller consumes the entries in rsync's order while the pool reads ahead.
+     */
+    public TreeWalk startTree() throws IOException {
         FileEntry top = stat(root, rootName());
-        List<FileEntry> out = new ArrayList<>();
         top.markContent();
-        out.add(top);
-        if (top.isDirectory()) {
-            emitSubtree(top, out);
+        return new TreeWalk(top, top.isDirectory() ? POOL.submit(new ListingTask(top)) : null);
+    }
+
+    /** Everything below the root as one list (for callers that need it all before sending). */
+    public ScanResult scanTree() throws IOException {
+        List<FileEntry> out = new ArrayList<>();
+        TreeWalk walk = startTree();
+        walk.forEach(out::add);
+        return new ScanResult(out, ioError.get());
+    }
+
+    /** An in-progress whole-tree scan, consumed in file-list order. */
+    public final class TreeWalk implements EntrySource {
+        private final FileEntry top;
+        private final ForkJoinTask<Listing> root;
+
+        private TreeWalk(FileEntry top, ForkJoinTask<Listing> root) {
+            this.top = top;
+            this.root = root;
         }
-        return new ScanResult(out, ioError);
+
+        /** Hands every entry to {@code sink} in transmission order, waiting for the scan where needed. */
+        @Override
+        public void forEach(EntrySource.EntrySink sink) throws IOException {
+            sink.accept(top);
+            forEachBelow(sink);
+        }
+
+        void forEachBelow(EntrySource.EntrySink sink) throws IOException {
+            if (root != null) {
+                emit(join(root), sink);
+            }
+        }
+
+        private void emit(Listing listing, EntrySource.EntrySink sink) throws IOException {
+            int next = 0;
+            for (FileEntry kid : listing.kids) {
+                sink.accept(kid);
+                if (kid.isDirectory()) {
+                    emit(join(listing.subdirs.get(next++)), sink);
+                }
+            }
+        }
+
+        @Override
+        public int ioError() {
+            return ioError.get();
+        }
+    }
+
+    private static Listing join(ForkJoinTask<Listing> t) throws IOException {
+        try {
+            return t.join();
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
     }
 
     /** Only the changed paths, their parents, and listings of the directories where something was deleted. */
@@ -65,7 +125,7 @@ public final class FileScanner {
         }
         List<FileEntry> out = new ArrayList<>();
         emitNodes(top, out);
-        return new ScanResult(out, ioError);
+        return new ScanResult(out, ioError.get());
     }
 
     private void addChange(Node top, String rel, boolean tree) throws IOException {
@@ -135,14 +195,38 @@ public final class FileScanner {
     }
 
     private void emitSubtree(FileEntry dir, List<FileEntry> out) throws IOException {
-        List<FileEntry> kids = readDir(dir);
-        kids.sort(SiblingOrder.INSTANCE); // files first, so each directory's subtree can follow it directly
-        for (FileEntry kid : kids) {
-            out.add(kid);
-            if (kid.isDirectory()) {
-                kid.markContent();
-                emitSubtree(kid, out);
+        new TreeWalk(dir, POOL.submit(new ListingTask(dir))).forEachBelow(out::add);
+    }
+
+    /** One directory's sorted entries and the scans of its subdirectories, in the same order. */
+    private record Listing(List<FileEntry> kids, List<ForkJoinTask<Listing>> subdirs) {
+    }
+
+    /** Lists one directory and forks the listing of each subdirectory, so the pool reads ahead of the writer. */
+    private final class ListingTask extends RecursiveTask<Listing> {
+        private final FileEntry dir;
+
+        ListingTask(FileEntry dir) {
+            this.dir = dir;
+        }
+
+        @Override
+        protected Listing compute() {
+            List<FileEntry> kids;
+            try {
+                kids = readDir(dir);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
+            kids.sort(SiblingOrder.INSTANCE); // files first, so each directory's subtree can follow it directly
+            List<ForkJoinTask<Listing>> subdirs = new ArrayList<>();
+            for (FileEntry kid : kids) {
+                if (kid.isDirectory()) {
+                    kid.markContent();
+                    subdirs.add(new ListingTask(kid).fork());
+                }
+            }
+            return new Listing(kids, subdirs);
         }
     }
 
@@ -155,7 +239,7 @@ public final class FileScanner {
                 String wire = dir.isTopDir() ? wirePath(name) : dir.path + "/" + name;
                 FileEntry e = statOrNull(p, wire);
                 if (e == null) {
-                    ioError |= ScanResult.IOERR_VANISHED;
+                    ioError.getAndUpdate(v -> v | ScanResult.IOERR_VANISHED);
                     warnings.accept("file has vanished: \"" + p + "\"");
                     continue;
                 }
@@ -164,10 +248,10 @@ public final class FileScanner {
                 }
             }
         } catch (NoSuchFileException e) {
-            ioError |= ScanResult.IOERR_VANISHED;
+            ioError.getAndUpdate(v -> v | ScanResult.IOERR_VANISHED);
             warnings.accept("file has vanished: \"" + dirPath + "\"");
         } catch (IOException e) {
-            ioError |= ScanResult.IOERR_GENERAL;
+            ioError.getAndUpdate(v -> v | ScanResult.IOERR_GENERAL);
             warnings.accept("rsync: [sender] opendir \"" + dirPath + "\" failed: " + reason(e));
         }
         return kids;
@@ -190,21 +274,7 @@ public final class FileScanner {
     }
 
     static FileEntry stat(Path p, String wire) throws IOException {
-        Map<String, Object> a = Files.readAttributes(p, ATTRS, LinkOption.NOFOLLOW_LINKS);
-        int mode = (Integer) a.get("mode");
-        FileTime mt = (FileTime) a.get("lastModifiedTime");
-        java.time.Instant t = mt.toInstant();
-        byte[] target = null;
-        if ((mode & FileEntry.S_IFMT) == FileEntry.S_IFLNK) {
-            target = Files.readSymbolicLink(p).toString().getBytes(StandardCharsets.UTF_8);
-        }
-        long size = (Long) a.get("size");
-        if ((mode & FileEntry.S_IFMT) != FileEntry.S_IFREG && (mode & FileEntry.S_IFMT) != FileEntry.S_IFLNK) {
-            size = 0;
-        }
-        return new FileEntry(wire, p, mode, size, t.getEpochSecond(), t.getNano(),
-                (Integer) a.get("uid"), (Integer) a.get("gid"), (Long) a.get("rdev"),
-                (Long) a.get("dev"), (Long) a.get("ino"), (Integer) a.get("nlink"), target);
+        return FileStat.of(p, wire);
     }
 
     static String reason(IOException e) {
