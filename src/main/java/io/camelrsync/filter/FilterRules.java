@@ -1,0 +1,133 @@
+package io.camelrsync.filter;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * An ordered, immutable list of include/exclude rules as rsync's --exclude, --include, --exclude-from,
+ * --include-from and --filter build it: the first rule that matches decides; no match means included.
+ */
+public final class FilterRules {
+    private static final FilterRules EMPTY = new FilterRules(List.of());
+
+    private final List<FilterRule> rules;
+
+    private FilterRules(List<FilterRule> rules) {
+        this.rules = rules;
+    }
+
+    public static FilterRules empty() {
+        return EMPTY;
+    }
+
+    /** --exclude: "+ " and "- " prefixes are honoured as rsync does for these options, "!" clears. */
+    public FilterRules withExclude(String pattern) {
+        return withOldStyle(pattern, false);
+    }
+
+    public FilterRules withInclude(String pattern) {
+        return withOldStyle(pattern, true);
+    }
+
+    /** --filter rule: "- PAT", "+ PAT", "exclude PAT", "include PAT", or "!"/"clear". */
+    public FilterRules withRule(String rule) {
+        String r = rule.strip();
+        if (r.equals("!") || r.equals("clear")) {
+            return EMPTY;
+        }
+        int sep = indexOfSeparator(r);
+        String kind = sep < 0 ? r : r.substring(0, sep);
+        String pattern = sep < 0 ? "" : r.substring(sep + 1);
+        return switch (kind) {
+            case "-", "exclude" -> with(new FilterRule(false, pattern));
+            case "+", "include" -> with(new FilterRule(true, pattern));
+            case ".", "merge", ":", "dir-merge" -> throw new IllegalArgumentException("filter rule '" + rule
+                    + "': merge and dir-merge rules are not supported; list the patterns with --exclude-from");
+            default -> throw new IllegalArgumentException("filter rule '" + rule
+                    + "': unsupported rule kind '" + kind + "' (use -, +, exclude, include or !)");
+        };
+    }
+
+    public FilterRules withExcludeFrom(Path file) throws IOException {
+        return withFile(file, false);
+    }
+
+    public FilterRules withIncludeFrom(Path file) throws IOException {
+        return withFile(file, true);
+    }
+
+    /** Whether the path is left out; a walker must not descend into an excluded directory. */
+    public boolean isExcluded(String relativePath, boolean isDirectory) {
+        for (FilterRule r : rules) {
+            if (r.matches(relativePath, isDirectory)) {
+                return !r.isInclude();
+            }
+        }
+        return false;
+    }
+
+    public boolean isEmpty() {
+        return rules.isEmpty();
+    }
+
+    /** The rules as the daemon receives them, so they also protect its files from --delete. */
+    public List<String> wireRules() {
+        List<String> out = new ArrayList<>(rules.size());
+        rules.forEach(r -> out.add(r.wireText()));
+        return out;
+    }
+
+    public List<FilterRule> rules() {
+        return rules;
+    }
+
+    private FilterRules withFile(Path file, boolean include) throws IOException {
+        if (file.toString().equals("-")) {
+            throw new IllegalArgumentException("reading filter patterns from standard input is not supported;"
+                    + " give a file");
+        }
+        FilterRules result = this;
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            String l = line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
+            if (l.isEmpty() || l.startsWith(";") || l.startsWith("#")) {
+                continue;
+            }
+            result = result.withOldStyle(l, include);
+        }
+        return result;
+    }
+
+    private FilterRules withOldStyle(String pattern, boolean include) {
+        if (pattern.equals("!")) {
+            return EMPTY;
+        }
+        if (pattern.startsWith("- ")) {
+            return with(new FilterRule(false, pattern.substring(2)));
+        }
+        if (pattern.startsWith("+ ")) {
+            return with(new FilterRule(true, pattern.substring(2)));
+        }
+        return with(new FilterRule(include, pattern));
+    }
+
+    private FilterRules with(FilterRule rule) {
+        List<FilterRule> next = new ArrayList<>(rules);
+        next.add(rule);
+        return new FilterRules(Collections.unmodifiableList(next));
+    }
+
+    private static int indexOfSeparator(String r) {
+        for (int i = 0; i < r.length(); i++) {
+            char c = r.charAt(i);
+            if (c == ' ' || c == '_') {
+                return i;
+            }
+        }
+        return -1;
+    }
+}
