@@ -1,0 +1,299 @@
+package io.camelrsync.component;
+
+import io.camelrsync.client.PushOptions;
+import io.camelrsync.client.RsyncTarget;
+import io.camelrsync.filter.FilterRules;
+import java.io.IOException;
+import java.nio.file.Path;
+import org.apache.camel.Category;
+import org.apache.camel.Consumer;
+import org.apache.camel.Processor;
+import org.apache.camel.Producer;
+import org.apache.camel.spi.Metadata;
+import org.apache.camel.spi.UriEndpoint;
+import org.apache.camel.spi.UriParam;
+import org.apache.camel.spi.UriPath;
+import org.apache.camel.support.DefaultEndpoint;
+
+/**
+ * Push a local directory, or a change set within it, to an rsync daemon (stock rsync 3.0 to 3.5, protocols
+ * 30 to 32) with rsync's own wire protocol, implemented in Java.
+ */
+@UriEndpoint(firstVersion = "0.1.0", scheme = "rsync", title = "Rsync", syntax = "rsync:host:port/module",
+        producerOnly = true, category = {Category.FILE}, headersClass = RsyncConstants.class)
+public class RsyncEndpoint extends DefaultEndpoint {
+    @UriPath(description = "Host name or address of the rsync daemon")
+    @Metadata(required = true)
+    private String host;
+    @UriPath(description = "TCP port of the rsync daemon", defaultValue = "873")
+    private int port = RsyncTarget.DEFAULT_PORT;
+    @UriPath(description = "The daemon's module, optionally followed by a path inside it (module/sub/dir)")
+    @Metadata(required = true)
+    private String module;
+
+    @UriParam(label = "producer", description = "The local directory whose contents are pushed")
+    @Metadata(required = true)
+    private String source;
+    @UriParam(label = "security", description = "Login name for modules with auth users (default: $USER)")
+    private String username;
+    @UriParam(label = "security", secret = true, description = "Password for the module")
+    private String password;
+    @UriParam(label = "security", description = "File whose first line is the password; must not be readable"
+            + " by others, as rsync requires")
+    private String passwordFile;
+    @UriParam(description = "Delete files on the target that are not in the source (rsync --delete); excluded"
+            + " paths are protected", defaultValue = "false")
+    private boolean delete;
+    @UriParam(description = "Preserve what rsync -a preserves: recursion, symlinks, permissions, times, group,"
+            + " owner, devices and specials", defaultValue = "true")
+    private boolean archive = true;
+    @UriParam(description = "Preserve hard links (rsync -H)", defaultValue = "false")
+    private boolean hardLinks;
+    @UriParam(description = "Exclude patterns in rsync syntax, separated by commas (rsync --exclude)")
+    private String excludes;
+    @UriParam(description = "A file of exclude patterns, one a line (rsync --exclude-from)")
+    private String excludeFrom;
+    @UriParam(description = "Include patterns in rsync syntax, separated by commas, placed before the excludes"
+            + " (rsync --include)")
+    private String includes;
+    @UriParam(description = "Block checksum: auto negotiates the strongest the daemon has", defaultValue = "auto",
+            enums = "auto,xxh128,xxh3,xxh64,md5")
+    private String checksum = "auto";
+    @UriParam(label = "advanced", description = "Seconds without any progress before the push fails"
+            + " (rsync --timeout); 0 means 600", defaultValue = "0")
+    private int timeout;
+    @UriParam(label = "advanced", description = "Seconds to wait for the TCP connection (rsync --contimeout)",
+            defaultValue = "30")
+    private int connectTimeout = 30;
+    @UriParam(label = "advanced", description = "Highest protocol version to offer", defaultValue = "32",
+            enums = "30,31,32")
+    private int protocol = 32;
+    @UriParam(label = "advanced", description = "Send uid and gid numbers instead of names (rsync --numeric-ids)",
+            defaultValue = "false")
+    private boolean numericIds;
+    @UriParam(label = "advanced", description = "Ask the daemon what it would change without changing anything"
+            + " (rsync --dry-run)", defaultValue = "false")
+    private boolean dryRun;
+
+    /** One push at a time per target, so a later change set can never overtake an earlier one. */
+    private final Object pushLock = new Object();
+
+    public RsyncEndpoint(String uri, RsyncComponent component) {
+        super(uri, component);
+    }
+
+    /** Splits the URI's "host:port/module/path" part. */
+    void parseAddress(String remaining) {
+        RsyncTarget t = RsyncTarget.parse("rsync://" + remaining, RsyncTarget.DEFAULT_PORT);
+        host = t.host();
+        port = t.port();
+        module = t.path().isEmpty() ? t.module() : t.module() + "/" + t.path();
+    }
+
+    @Override
+    public Producer createProducer() {
+        if (source == null || source.isBlank()) {
+            throw new IllegalArgumentException("rsync endpoint " + getEndpointUri() + " needs the source option"
+                    + " (the local directory to push)");
+        }
+        return new RsyncProducer(this);
+    }
+
+    @Override
+    public Consumer createConsumer(Processor processor) {
+        throw new UnsupportedOperationException("the rsync consumer (an rsync daemon in a route) is not available"
+                + " yet; use rsync: as a producer (to:)");
+    }
+
+    RsyncTarget target() {
+        return RsyncTarget.parse("rsync://" + host + ":" + port + "/" + module, port);
+    }
+
+    /** The push options these endpoint options stand for. */
+    PushOptions pushOptions() throws IOException {
+        PushOptions o = archive ? new PushOptions() : PushOptions.none();
+        o.hardLinks = hardLinks;
+        o.delete = delete;
+        o.dryRun = dryRun;
+        o.numericIds = numericIds;
+        o.user = username;
+        o.password = password;
+        o.passwordFile = passwordFile == null ? null : Path.of(passwordFile);
+        o.checksumChoice = checksum;
+        o.timeoutSeconds = timeout;
+        o.connectTimeoutSeconds = connectTimeout;
+        o.protocol = protocol;
+        FilterRules rules = FilterRules.empty();
+        for (String p : split(includes)) {
+            rules = rules.withInclude(p);
+        }
+        for (String p : split(excludes)) {
+            rules = rules.withExclude(p);
+        }
+        if (excludeFrom != null) {
+            rules = rules.withExcludeFrom(Path.of(excludeFrom));
+        }
+        o.filters = rules;
+        return o;
+    }
+
+    private static String[] split(String list) {
+        return list == null || list.isBlank() ? new String[0] : list.trim().split("\\s*,\\s*");
+    }
+
+    Object pushLock() {
+        return pushLock;
+    }
+
+    public String getHost() {
+        return host;
+    }
+
+    public void setHost(String host) {
+        this.host = host;
+    }
+
+    public int getPort() {
+        return port;
+    }
+
+    public void setPort(int port) {
+        this.port = port;
+    }
+
+    public String getModule() {
+        return module;
+    }
+
+    public void setModule(String module) {
+        this.module = module;
+    }
+
+    public String getSource() {
+        return source;
+    }
+
+    public void setSource(String source) {
+        this.source = source;
+    }
+
+    public String getUsername() {
+        return username;
+    }
+
+    public void setUsername(String username) {
+        this.username = username;
+    }
+
+    public String getPassword() {
+        return password;
+    }
+
+    public void setPassword(String password) {
+        this.password = password;
+    }
+
+    public String getPasswordFile() {
+        return passwordFile;
+    }
+
+    public void setPasswordFile(String passwordFile) {
+        this.passwordFile = passwordFile;
+    }
+
+    public boolean isDelete() {
+        return delete;
+    }
+
+    public void setDelete(boolean delete) {
+        this.delete = delete;
+    }
+
+    public boolean isArchive() {
+        return archive;
+    }
+
+    public void setArchive(boolean archive) {
+        this.archive = archive;
+    }
+
+    public boolean isHardLinks() {
+        return hardLinks;
+    }
+
+    public void setHardLinks(boolean hardLinks) {
+        this.hardLinks = hardLinks;
+    }
+
+    public String getExcludes() {
+        return excludes;
+    }
+
+    public void setExcludes(String excludes) {
+        this.excludes = excludes;
+    }
+
+    public String getExcludeFrom() {
+        return excludeFrom;
+    }
+
+    public void setExcludeFrom(String excludeFrom) {
+        this.excludeFrom = excludeFrom;
+    }
+
+    public String getIncludes() {
+        return includes;
+    }
+
+    public void setIncludes(String includes) {
+        this.includes = includes;
+    }
+
+    public String getChecksum() {
+        return checksum;
+    }
+
+    public void setChecksum(String checksum) {
+        this.checksum = checksum;
+    }
+
+    public int getTimeout() {
+        return timeout;
+    }
+
+    public void setTimeout(int timeout) {
+        this.timeout = timeout;
+    }
+
+    public int getConnectTimeout() {
+        return connectTimeout;
+    }
+
+    public void setConnectTimeout(int connectTimeout) {
+        this.connectTimeout = connectTimeout;
+    }
+
+    public int getProtocol() {
+        return protocol;
+    }
+
+    public void setProtocol(int protocol) {
+        this.protocol = protocol;
+    }
+
+    public boolean isNumericIds() {
+        return numericIds;
+    }
+
+    public void setNumericIds(boolean numericIds) {
+        this.numericIds = numericIds;
+    }
+
+    public boolean isDryRun() {
+        return dryRun;
+    }
+
+    public void setDryRun(boolean dryRun) {
+        this.dryRun = dryRun;
+    }
+}

@@ -1,0 +1,125 @@
+package io.camelrsync.component;
+
+import io.camelrsync.client.PushListener;
+import io.camelrsync.client.PushSession;
+import io.camelrsync.client.TransferStats;
+import io.camelrsync.flist.ChangeSet;
+import io.camelrsync.protocol.MessageCode;
+import io.camelrsync.protocol.RsyncException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.support.DefaultProducer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Pushes the endpoint's source directory: the whole tree for an empty body, else the change set in the body
+ * (or the CamelRsyncChangeSet header). Transfer statistics come back as headers; a failed push throws the
+ * RsyncException so the route's error handler can redeliver.
+ */
+public class RsyncProducer extends DefaultProducer {
+    private static final Logger LOG = LoggerFactory.getLogger(RsyncProducer.class);
+
+    public RsyncProducer(RsyncEndpoint endpoint) {
+        super(endpoint);
+    }
+
+    @Override
+    public RsyncEndpoint getEndpoint() {
+        return (RsyncEndpoint) super.getEndpoint();
+    }
+
+    @Override
+    public void process(Exchange exchange) throws Exception {
+        RsyncEndpoint ep = getEndpoint();
+        Message in = exchange.getIn();
+        Object spec = in.getHeader(RsyncConstants.CHANGE_SET);
+        if (spec == null) {
+            spec = in.getBody();
+        }
+        ChangeSet changes = toChangeSet(spec);
+        TransferStats stats;
+        synchronized (ep.pushLock()) {
+            try {
+                stats = new PushSession(Path.of(ep.getSource()), true, ep.target(), ep.pushOptions(), changes,
+                        new LogListener(ep)).run();
+            } catch (RsyncException e) {
+                throw new RsyncException(e.exitCode(), "rsync push to " + ep.target() + " failed (exit code "
+                        + e.exitCode() + "): " + e.getMessage(), e);
+            }
+        }
+        in.setHeader(RsyncConstants.FILES, stats.files);
+        in.setHeader(RsyncConstants.FILES_TRANSFERRED, stats.transferredFiles);
+        in.setHeader(RsyncConstants.LITERAL_BYTES, stats.literalBytes);
+        in.setHeader(RsyncConstants.MATCHED_BYTES, stats.matchedBytes);
+        in.setHeader(RsyncConstants.DELETED_FILES, stats.deletedFiles);
+        in.setHeader(RsyncConstants.BYTES_SENT, stats.bytesSent);
+        in.setHeader(RsyncConstants.ELAPSED_MILLIS, stats.elapsedMillis);
+        in.setHeader(RsyncConstants.EXIT_CODE, stats.exitCode);
+        LOG.info("pushed {} to {}: {} files sent, {} literal bytes, {} matched, {} deleted in {} ms{}",
+                changes == null ? "tree " + ep.getSource() : changes.size() + " changed paths", ep.target(),
+                stats.transferredFiles, stats.literalBytes, stats.matchedBytes, stats.deletedFiles,
+                stats.elapsedMillis, stats.exitCode == 0 ? "" : " (rsync exit code " + stats.exitCode + ")");
+    }
+
+    /** null, an empty body or an empty string means the whole tree. */
+    static ChangeSet toChangeSet(Object body) {
+        if (body == null) {
+            return null;
+        }
+        if (body instanceof ChangeSet cs) {
+            return cs;
+        }
+        List<String> paths;
+        if (body instanceof Collection<?> c) {
+            paths = c.stream().map(String::valueOf).toList();
+        } else if (body instanceof String[] a) {
+            paths = Arrays.asList(a);
+        } else if (body instanceof byte[] b) {
+            paths = lines(new String(b, java.nio.charset.StandardCharsets.UTF_8));
+        } else {
+            paths = lines(body.toString());
+        }
+        List<String> nonBlank = paths.stream().filter(p -> !p.isBlank()).toList();
+        return nonBlank.isEmpty() ? null : ChangeSet.of(nonBlank);
+    }
+
+    private static List<String> lines(String s) {
+        return s.lines().map(l -> l.endsWith("\r") ? l.substring(0, l.length() - 1) : l).toList();
+    }
+
+    /** Daemon messages and deletions go to the log, like the rsync client's output. */
+    private static final class LogListener implements PushListener {
+        private final RsyncEndpoint ep;
+
+        LogListener(RsyncEndpoint ep) {
+            this.ep = ep;
+        }
+
+        @Override
+        public void motd(String line) {
+            LOG.debug("{} motd: {}", ep.getHost(), line);
+        }
+
+        @Override
+        public void message(int code, String text) {
+            String t = text.strip();
+            if (code == MessageCode.INFO) {
+                LOG.info("{}: {}", ep.getHost(), t);
+            } else if (code == MessageCode.WARNING) {
+                LOG.warn("{}: {}", ep.getHost(), t);
+            } else {
+                LOG.error("{}: {}", ep.getHost(), t);
+            }
+        }
+
+        @Override
+        public void deleted(String path) {
+            LOG.info("deleting {}", path);
+        }
+    }
+}
