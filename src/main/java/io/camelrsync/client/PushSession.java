@@ -267,6 +267,9 @@ public final class PushSession {
         try {
             compat = in.readVarint();
         } catch (RsyncException e) {
+            if (e.exitCode() != ExitCode.STREAM_IO) {
+                throw e; // bad data, not a hang-up
+            }
             throw new RsyncException(ExitCode.START_CLIENT, "rsync: the daemon closed the connection after the"
                     + " arguments (it may refuse one of our options; see its log)", e);
         }
