@@ -63,12 +63,26 @@ class PushErrorsTest {
     void theSeedCommandLineWorksWithTheRightPassword() throws Exception {
         Path excludes = work.resolve("exclude.list");
         Files.writeString(excludes, "a/\nb/b1/\n");
+        Files.writeString(src.resolve("seed.txt"), "pushed by the seed command line");
         Cli r = Cli.run("push", "-avH", "--port=" + daemon.port(), "--progress", "--delete",
                 "--exclude-from=" + excludes, src + "/", seedDest(), "--password-file=" + goodPassword);
         assertEquals(0, r.exitCode(), r::toString);
-        assertEquals("data", Files.readString(work.resolve("secure/f.txt")));
-        assertTrue(r.out().contains("f.txt"), r::toString);
+        assertEquals("pushed by the seed command line", Files.readString(work.resolve("secure/seed.txt")));
+        assertTrue(r.out().contains("seed.txt"), r::toString);
         assertTrue(r.out().contains("100%"), "--progress shows a completion line\n" + r);
+    }
+
+    @Test
+    void rsyncPasswordEnvironmentVariableLogsIn() throws Exception {
+        Files.writeString(src.resolve("env.txt"), "via RSYNC_PASSWORD");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "io.camelrsync.cli.Main", "push", "-a",
+                "--port=" + daemon.port(), src + "/", seedDest()).redirectErrorStream(true);
+        pb.environment().put("RSYNC_PASSWORD", "123456");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        assertEquals("via RSYNC_PASSWORD", Files.readString(work.resolve("secure/env.txt")));
     }
 
     @Test
