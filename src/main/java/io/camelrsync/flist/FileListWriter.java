@@ -185,29 +185,25 @@ public final class FileListWriter {
     /** uid and gid name lists (uidlist.c send_id_lists), sent after the list when names are not numeric. */
     public void writeIdLists() throws IOException {
         if (o.uids) {
-            writeIdList(ids.users(), true);
+            writeIdList(ids.users());
         }
         if (o.gids) {
-            writeIdList(ids.groups(), false);
+            writeIdList(ids.groups());
         }
     }
 
-    private void writeIdList(Map<Integer, String> names, boolean users) throws IOException {
+    private void writeIdList(Map<Integer, String> names) throws IOException {
         for (Map.Entry<Integer, String> id : names.entrySet()) {
             if (id.getKey() != 0 && id.getValue() != null) {
                 writeName(id.getKey(), id.getValue());
             }
         }
         if (o.id0Names) {
-            writeName(0, users ? "root" : rootGroupName());
+            String id0 = names.get(0); // the local name of id 0, when an entry used it
+            writeName(0, id0 != null ? id0 : "root");
         } else {
             out.writeVarint(0);
         }
-    }
-
-    private String rootGroupName() {
-        String n = ids.groups().get(0);
-        return n != null ? n : "root";
     }
 
     private void writeName(int id, String name) throws IOException {

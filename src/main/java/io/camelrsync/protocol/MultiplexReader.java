@@ -174,8 +174,12 @@ public final class MultiplexReader implements Runnable {
 
         @Override
         public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            if (current == null || pos == current.length) {
+                if (!nextChunk()) {
+                    return -1;
+                }
+            }
+            return current[pos++] & 0xff;
         }
 
         @Override
