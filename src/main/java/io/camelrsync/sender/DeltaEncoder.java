@@ -6,6 +6,10 @@ import io.camelrsync.protocol.WireOutput;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Turns a local file into rsync's token stream against the receiver's block sums (match.c): literal runs of
@@ -13,6 +17,23 @@ import java.nio.channels.FileChannel;
  */
 public final class DeltaEncoder {
     static final int CHUNK = 32 * 1024;
+    /** From this size on the whole-file checksum is computed beside the block search, on another core. */
+    static final long PARALLEL_DIGEST_MIN = 4L << 20;
+    private static final ExecutorService DIGESTERS = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "rsync-file-digest");
+        t.setDaemon(true);
+        return t;
+    });
+    private static final ChecksumAlgorithm.FileDigest NO_DIGEST = new ChecksumAlgorithm.FileDigest() {
+        @Override
+        public void update(byte[] buf, int off, int len) {
+        }
+
+        @Override
+        public byte[] digest() {
+            return null;
+        }
+    };
 
     private final WireOutput out;
     private final ChecksumAlgorithm algorithm;
@@ -37,7 +58,9 @@ public final class DeltaEncoder {
 
     /** Sends the file read from {@code ch} (of {@code length} bytes) as tokens, then its checksum. */
     public void send(FileChannel ch, long length, BlockSums sums, ProgressSink progress) throws IOException {
-        ChecksumAlgorithm.FileDigest digest = algorithm.fileDigest();
+        Future<byte[]> parallelDigest = length >= PARALLEL_DIGEST_MIN
+                ? DIGESTERS.submit(() -> digestOf(ch, length)) : null;
+        ChecksumAlgorithm.FileDigest digest = parallelDigest != null ? NO_DIGEST : algorithm.fileDigest();
         Window w = new Window(ch, length, sums == null ? 0 : sums.head.blockLength());
         if (sums == null || sums.head.count() == 0 || length == 0) {
             long pos = 0;
@@ -52,7 +75,11 @@ public final class DeltaEncoder {
             search(w, length, sums, digest, progress);
         }
         out.writeInt(0);
-        byte[] sum = digest.digest();
+        byte[] sum = parallelDigest != null ? await(parallelDigest) : digest.digest();
+        if (sum == null) {
+            sum = new byte[algorithm.digestLength()];
+            w.readError = true;
+        }
         if (w.readError) {
             boolean allZero = java.util.Arrays.equals(sum, new byte[sum.length]);
             java.util.Arrays.fill(sum, (byte) 0);
@@ -61,6 +88,38 @@ public final class DeltaEncoder {
             }
         }
         out.write(sum);
+    }
+
+    /** The whole-file checksum read through positional reads, which may run beside the window's reads. */
+    private byte[] digestOf(FileChannel ch, long length) throws IOException {
+        ChecksumAlgorithm.FileDigest d = algorithm.fileDigest();
+        byte[] buf = new byte[1 << 20];
+        ByteBuffer bb = ByteBuffer.wrap(buf);
+        long pos = 0;
+        while (pos < length) {
+            bb.clear().limit((int) Math.min(buf.length, length - pos));
+            int n = ch.read(bb, pos);
+            if (n < 0) {
+                return null; // shrank: the caller sends a checksum that fails, as for a short window read
+            }
+            d.update(buf, 0, n);
+            pos += n;
+        }
+        return d.digest();
+    }
+
+    private static byte[] await(Future<byte[]> f) throws IOException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while checksumming");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IllegalStateException("file checksum failed", e.getCause());
+        }
     }
 
     private void search(Window w, long len, BlockSums sums, ChecksumAlgorithm.FileDigest digest,

@@ -76,7 +76,7 @@ class PushInteropTest {
     void editsAppendsAndTruncatesSendOnlyTheDelta(int protocol) throws Exception {
         Path src = Files.createDirectories(work.resolve("delta-src" + protocol));
         Path big = src.resolve("big.bin");
-        byte[] data = new byte[3 << 20];
+        byte[] data = new byte[5 << 20]; // above DeltaEncoder.PARALLEL_DIGEST_MIN
         new Random(protocol).nextBytes(data);
         Files.write(big, data);
         String url = daemon.url("delta" + protocol);
@@ -85,7 +85,7 @@ class PushInteropTest {
         assertSameTree(src, mod);
 
         try (RandomAccessFile f = new RandomAccessFile(big.toFile(), "rw")) {
-            f.seek(1_500_000);
+            f.seek(2_500_000);
             f.write("edited in place".getBytes(StandardCharsets.US_ASCII));
         }
         bumpMtime(big, 1); // same size: only a new mtime gets past rsync's quick check, as in real life
