@@ -85,6 +85,17 @@ class PushErrorsTest {
         assertEquals("via RSYNC_PASSWORD", Files.readString(work.resolve("secure/env.txt")));
     }
 
+    @org.junit.jupiter.params.ParameterizedTest(name = "protocol {0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {30, 31, 32})
+    void loginWorksAtEveryProtocol(int protocol) throws Exception {
+        // 30 and 31 send no digest list, so the login is md5; 32 negotiates sha512 with a 3.5 daemon
+        Files.writeString(src.resolve("login" + protocol + ".txt"), "protocol " + protocol);
+        Cli r = Cli.run("push", "-a", "--protocol=" + protocol, "--port=" + daemon.port(), src + "/", seedDest(),
+                "--password-file=" + goodPassword);
+        assertEquals(0, r.exitCode(), r::toString);
+        assertEquals("protocol " + protocol, Files.readString(work.resolve("secure/login" + protocol + ".txt")));
+    }
+
     @Test
     void wrongPasswordIsAuthFailedExit5() {
         Cli r = Cli.run("push", "-a", "--port=" + daemon.port(), src + "/", seedDest(),

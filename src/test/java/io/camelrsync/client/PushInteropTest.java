@@ -238,6 +238,10 @@ class PushInteropTest {
         Files.writeString(owned, "numeric owner without a name");
         Files.setAttribute(owned, "unix:uid", 4321);
         Files.setAttribute(owned, "unix:gid", 4321);
+        Path named = src.resolve("owned-by-nobody");
+        Files.writeString(named, "travels by user and group name");
+        Files.setAttribute(named, "unix:uid", 65534); // nobody: sent as a name in the uid list
+        Files.setAttribute(named, "unix:gid", 65534); // nogroup
         new ProcessBuilder("mkfifo", src.resolve("a/fifo").toString()).inheritIO().start().waitFor();
         // mtimes last, deepest first, so creating children does not bump them again
         FileTime t = FileTime.from(Instant.parse("2021-03-04T05:06:07.123456789Z"));

@@ -236,6 +236,46 @@ class HostileDaemonTest {
     }
 
     @Test
+    void redoPhaseSendsTheFileAgain() throws Exception {
+        int[] request = concat(new int[] {FILE_NDX_BYTE}, TRANSFER, i32(0), i32(0), i32(0), i32(0));
+        java.io.ByteArrayOutputStream received = new java.io.ByteArrayOutputStream();
+        try (FakeDaemon d = new FakeDaemon(c -> {
+            c.acceptLogin();
+            c.plainSetup();
+            // phase 0: ask for the file; DONE; phase 1 (redo): ask again with full-length sums; DONE, DONE;
+            // then the protocol-31+ goodbye: DONE, read the echo, DONE
+            c.data(request);
+            c.data(0x00);
+            // index 1 again: a difference of 0 from the last index takes the 0xfe two-byte form
+            c.data(concat(new int[] {0xfe, 0x00, 0x00}, TRANSFER, i32(0), i32(0), i32(16), i32(0)));
+            c.data(0x00, 0x00, 0x00, 0x00);
+            byte[] buf = new byte[65536];
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            c.socket.setSoTimeout(2000);
+            try {
+                for (int n; System.nanoTime() < deadline && (n = c.in.read(buf)) > 0; ) {
+                    received.write(buf, 0, n);
+                }
+            } catch (java.net.SocketTimeoutException e) {
+                // the client waits for the last goodbye DONE; it has sent everything by now
+            }
+            c.data(0x00);
+        })) {
+            Cli r = push(d, src);
+            assertEquals(0, r.exitCode(), r::toString);
+            // the file's content travels as a literal token once per request: phase 0 and the redo
+            String wire = received.toString(StandardCharsets.ISO_8859_1);
+            assertEquals(2, wire.split("payload", -1).length - 1, "the redo phase resends the file");
+        }
+    }
+
+    @Test
+    void transferRequestInPhase2IsRejected() throws Exception {
+        expect(2, "got transfer request in phase 2", generator(concat(new int[] {0x00, 0x00, FILE_NDX_BYTE}, TRANSFER,
+                i32(0), i32(0), i32(0), i32(0))));
+    }
+
+    @Test
     void daemonThatStopsReadingHitsTheWriteDeadline() throws Exception {
         // The daemon asks for a 64 MiB file with no basis, then never reads: our writes must time out.
         expect(30, "io timeout", c -> {
