@@ -94,8 +94,10 @@ public final class PushSession {
         }
         boolean dir = Files.isDirectory(abs, LinkOption.NOFOLLOW_LINKS);
         String prefix = contentsOnly && dir ? "" : abs.getFileName() == null ? "" : abs.getFileName().toString();
-        if (!options.recursive && dir && changes == null && !prefix.isEmpty()) {
-            listener.message(MessageCode.WARNING, "skipping directory " + prefix + "\n");
+        if (!options.recursive && dir && changes == null) {
+            // rsync without -r (or -d) skips a directory argument and sends an empty list
+            listener.message(MessageCode.WARNING, "skipping directory " + (prefix.isEmpty() ? "." : prefix) + "\n");
+            return new ScanResult(List.of(), 0);
         }
         FileScanner scanner = new FileScanner(abs, prefix, options.filters::isExcluded,
                 w -> listener.message(MessageCode.WARNING, w + "\n"));

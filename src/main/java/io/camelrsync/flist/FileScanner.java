@@ -56,14 +56,6 @@ public final class FileScanner {
         return new TreeWalk(top, top.isDirectory() ? POOL.submit(new ListingTask(top)) : null);
     }
 
-    /** Everything below the root as one list (for callers that need it all before sending). */
-    public ScanResult scanTree() throws IOException {
-        List<FileEntry> out = new ArrayList<>();
-        TreeWalk walk = startTree();
-        walk.forEach(out::add);
-        return new ScanResult(out, ioError.get());
-    }
-
     /** An in-progress whole-tree scan, consumed in file-list order. */
     public final class TreeWalk implements EntrySource {
         private final FileEntry top;

@@ -154,6 +154,16 @@ class PushErrorsTest {
     }
 
     @Test
+    void withoutRecursionADirectoryIsSkippedAsRsyncDoes() throws Exception {
+        Cli r = Cli.run("push", "-lpt", src + "/", daemon.url("nodelete"));
+        assertEquals(0, r.exitCode(), r::toString);
+        assertTrue(r.err().contains("skipping directory ."), r::toString);
+        try (var listing = Files.list(work.resolve("nodel"))) {
+            assertEquals(0, listing.count(), "nothing may be written");
+        }
+    }
+
+    @Test
     void missingSourceNamesThePath() {
         Path missing = work.resolve("app/rsync_client");
         Cli r = Cli.run("push", "-a", missing + "/", daemon.url("nodelete"));
