@@ -13,8 +13,11 @@ public final class FilterRule {
     private final String text;
     private final boolean dirOnly;
     private final boolean wholePath;
+    private final boolean anchored;
     private final Pattern regex;
+    /** The pattern without wildcards, compared as a string instead of through the regex (hot path). */
     private final String literal;
+    private final String slashLiteral;
 
     FilterRule(boolean include, String pattern) {
         if (pattern.isEmpty()) {
@@ -33,7 +36,7 @@ public final class FilterRule {
             p = p.substring(0, p.length() - 1);
         }
         this.dirOnly = trailingSlash;
-        boolean anchored = p.startsWith("/");
+        this.anchored = p.startsWith("/");
         if (anchored) {
             p = p.substring(1);
         }
@@ -43,7 +46,8 @@ public final class FilterRule {
         String prefix = anchored ? "" : wholePath ? "(?:.*/)?" : "";
         String suffix = tripleStar ? "(?:/.*)?" : "";
         this.regex = Pattern.compile(prefix + body + suffix, Pattern.DOTALL);
-        this.literal = !wild && !tripleStar && !anchored && !wholePath ? p : null;
+        this.literal = !wild && !tripleStar ? p : null;
+        this.slashLiteral = "/" + p;
     }
 
     /** Whether this rule applies to the path (relative to the transfer root, '/'-separated). */
@@ -51,13 +55,20 @@ public final class FilterRule {
         if (dirOnly && !isDirectory) {
             return false;
         }
+        if (literal != null) {
+            if (anchored) {
+                return relativePath.equals(literal);
+            }
+            if (wholePath) {
+                return relativePath.equals(literal) || relativePath.endsWith(slashLiteral);
+            }
+            return relativePath.endsWith(literal) && (relativePath.length() == literal.length()
+                    || relativePath.charAt(relativePath.length() - literal.length() - 1) == '/');
+        }
         String subject = relativePath;
         if (!wholePath) {
             int slash = relativePath.lastIndexOf('/');
             subject = slash < 0 ? relativePath : relativePath.substring(slash + 1);
-            if (literal != null) {
-                return literal.equals(subject);
-            }
         }
         return regex.matcher(subject).matches();
     }
