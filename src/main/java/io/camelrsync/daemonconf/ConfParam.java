@@ -1,0 +1,25 @@
+package io.camelrsync.daemonconf;
+
+import java.nio.file.Path;
+
+/**
+ * One "name = value" line of an rsyncd.conf, with where it came from so every message can name the line.
+ * {@code inlineComment} is set when the value looks like "value   # remark": rsyncd.conf has no comments after
+ * values, so the remark is part of the value (the classic cause of "auth failed" via a secrets file path).
+ */
+public record ConfParam(String name, String value, Path file, int line, boolean inlineComment) {
+
+    /** "FILE line N" for messages. */
+    public String where() {
+        return file + " line " + line;
+    }
+
+    /** What the user most likely meant: the value with the trailing remark cut off. */
+    public String valueWithoutRemark() {
+        if (!inlineComment) {
+            return value;
+        }
+        java.util.regex.Matcher m = RsyncdConf.INLINE_REMARK.matcher(value);
+        return m.find() ? value.substring(0, m.start()).strip() : value;
+    }
+}
