@@ -9,12 +9,6 @@ public final class RollingChecksum {
     private int s2;
     private int length;
 
-    public static int of(byte[] buf, int off, int len) {
-        RollingChecksum c = new RollingChecksum();
-        c.reset(buf, off, len);
-        return c.value();
-    }
-
     public void reset(byte[] buf, int off, int len) {
         int a = 0;
         int b = 0;

@@ -9,11 +9,6 @@ import java.nio.file.Path;
  */
 public record ConfParam(String name, String value, Path file, int line, boolean inlineComment) {
 
-    /** "FILE line N" for messages. */
-    public String where() {
-        return file + " line " + line;
-    }
-
     /** What the user most likely meant: the value with the trailing remark cut off. */
     public String valueWithoutRemark() {
         if (!inlineComment) {

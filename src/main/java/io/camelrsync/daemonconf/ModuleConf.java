@@ -183,9 +183,5 @@ public final class ModuleConf {
     /** An entry of "auth users". */
     public record AuthUser(String name, Access access) {
         public enum Access { DEFAULT, READ_ONLY, READ_WRITE, DENY }
-
-        public boolean isGroup() {
-            return name.startsWith("@");
-        }
     }
 }

@@ -82,10 +82,6 @@ public final class FilterRules {
         return out;
     }
 
-    public List<FilterRule> rules() {
-        return rules;
-    }
-
     private FilterRules withFile(Path file, boolean include) throws IOException {
         if (file.toString().equals("-")) {
             throw new IllegalArgumentException("reading filter patterns from standard input is not supported;"

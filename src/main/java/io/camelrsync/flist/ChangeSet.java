@@ -104,18 +104,8 @@ public final class ChangeSet {
             return this;
         }
 
-        public Builder addTree(String raw) {
-            return add(normalize(raw) + "/");
-        }
-
         public Builder addAll(Collection<String> raw) {
             raw.forEach(this::add);
-            return this;
-        }
-
-        public Builder merge(ChangeSet other) {
-            other.trees.forEach(this::addTree);
-            other.paths.forEach(this::add);
             return this;
         }
 

@@ -19,10 +19,6 @@ public final class WireInput {
         this.in = in;
     }
 
-    public InputStream stream() {
-        return in;
-    }
-
     public int readByte() throws IOException {
         int b = in.read();
         if (b < 0) {

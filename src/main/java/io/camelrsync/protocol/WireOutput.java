@@ -15,10 +15,6 @@ public final class WireOutput {
         this.out = out;
     }
 
-    public OutputStream stream() {
-        return out;
-    }
-
     public void writeByte(int v) throws IOException {
         out.write(v);
     }

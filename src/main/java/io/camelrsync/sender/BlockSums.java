@@ -1,6 +1,5 @@
 package io.camelrsync.sender;
 
-import io.camelrsync.protocol.Limits;
 import io.camelrsync.protocol.WireInput;
 import java.io.IOException;
 import java.util.Arrays;
@@ -69,9 +68,5 @@ public final class BlockSums {
     boolean strongEquals(int i, byte[] sum) {
         int s2 = head.strongLength();
         return Arrays.equals(strong, i * s2, i * s2 + s2, sum, 0, s2);
-    }
-
-    static int maxChain() {
-        return Limits.MAX_CHAIN;
     }
 }

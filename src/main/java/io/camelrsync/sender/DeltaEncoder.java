@@ -2,6 +2,7 @@ package io.camelrsync.sender;
 
 import io.camelrsync.checksum.ChecksumAlgorithm;
 import io.camelrsync.checksum.RollingChecksum;
+import io.camelrsync.protocol.Limits;
 import io.camelrsync.protocol.WireOutput;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -141,7 +142,7 @@ public final class DeltaEncoder {
             boolean strongDone = false;
             int chain = 0;
             while (i >= 0) {
-                if (++chain > BlockSums.maxChain()) {
+                if (++chain > Limits.MAX_CHAIN) {
                     break;
                 }
                 if (head.blockLength(i) == k) {
