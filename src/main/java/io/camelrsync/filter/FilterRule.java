@@ -41,8 +41,8 @@ public final class FilterRule {
             p = p.substring(1);
         }
         this.wholePath = anchored || tripleStar || p.contains("/") || p.contains("**");
-        boolean wild = p.chars().anyMatch(c -> c == '*' || c == '?' || c == '[' || c == '\\');
-        String body = wild ? translate(p) : Pattern.quote(p);
+        boolean wild = Wildcard.hasWildcards(p);
+        String body = wild ? Wildcard.toRegex(p) : Pattern.quote(p);
         String prefix = anchored ? "" : wholePath ? "(?:.*/)?" : "";
         String suffix = tripleStar ? "(?:/.*)?" : "";
         this.regex = Pattern.compile(prefix + body + suffix, Pattern.DOTALL);
@@ -85,88 +85,5 @@ public final class FilterRule {
     @Override
     public String toString() {
         return wireText();
-    }
-
-    /** Turns an rsync wildcard pattern into a regex body. */
-    private static String translate(String p) {
-        StringBuilder re = new StringBuilder();
-        for (int i = 0; i < p.length(); i++) {
-            char c = p.charAt(i);
-            switch (c) {
-                case '*' -> {
-                    if (i + 1 < p.length() && p.charAt(i + 1) == '*') {
-                        re.append(".*");
-                        while (i + 1 < p.length() && p.charAt(i + 1) == '*') {
-                            i++;
-                        }
-                    } else {
-                        re.append("[^/]*");
-                    }
-                }
-                case '?' -> re.append("[^/]");
-                case '[' -> i = charClass(p, i, re);
-                case '\\' -> {
-                    if (i + 1 < p.length()) {
-                        re.append(Pattern.quote(String.valueOf(p.charAt(++i))));
-                    } else {
-                        re.append("\\\\");
-                    }
-                }
-                default -> re.append(Pattern.quote(String.valueOf(c)));
-            }
-        }
-        return re.toString();
-    }
-
-    /** Copies a [...] class starting at p[i]; returns the index of its closing ']'. */
-    private static int charClass(String p, int i, StringBuilder re) {
-        int j = i + 1;
-        StringBuilder cls = new StringBuilder("[");
-        if (j < p.length() && (p.charAt(j) == '!' || p.charAt(j) == '^')) {
-            cls.append('^');
-            j++;
-        }
-        boolean first = true;
-        while (j < p.length() && (p.charAt(j) != ']' || first)) {
-            char c = p.charAt(j);
-            if (c == '\\' && j + 1 < p.length()) {
-                c = p.charAt(++j);
-            }
-            if (c == '[' && p.startsWith("[:", j)) {
-                int end = p.indexOf(":]", j + 2);
-                if (end > 0) {
-                    cls.append(posixClass(p.substring(j + 2, end)));
-                    j = end + 2;
-                    first = false;
-                    continue;
-                }
-            }
-            if ("\\[]^&-".indexOf(c) >= 0 && !(c == '-' && !first && j + 1 < p.length() && p.charAt(j + 1) != ']')) {
-                cls.append('\\');
-            }
-            cls.append(c);
-            first = false;
-            j++;
-        }
-        if (j >= p.length()) {
-            re.append(Pattern.quote("[")); // no closing bracket: a literal '[' as wildmatch treats it
-            return i;
-        }
-        re.append(cls).append(']');
-        return j;
-    }
-
-    private static String posixClass(String name) {
-        return switch (name) {
-            case "alpha" -> "\\p{Alpha}";
-            case "digit" -> "\\p{Digit}";
-            case "alnum" -> "\\p{Alnum}";
-            case "upper" -> "\\p{Upper}";
-            case "lower" -> "\\p{Lower}";
-            case "space" -> "\\p{Space}";
-            case "punct" -> "\\p{Punct}";
-            case "xdigit" -> "\\p{XDigit}";
-            default -> throw new IllegalArgumentException("unknown character class [:" + name + ":]");
-        };
     }
 }
