@@ -1,5 +1,6 @@
 package io.camelrsync.client;
 
+import io.camelrsync.protocol.AuthDigest;
 import io.camelrsync.protocol.ExitCode;
 import io.camelrsync.protocol.Limits;
 import io.camelrsync.protocol.RsyncException;
@@ -8,10 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.List;
 
 /**
@@ -19,11 +17,6 @@ import java.util.List;
  * request, MOTD, challenge-response login, up to "@RSYNCD: OK".
  */
 final class DaemonLogin {
-    /** Login digests we offer, strongest first; JDK names beside rsync's. */
-    private static final List<String[]> DIGESTS = List.of(
-            new String[] {"sha512", "SHA-512"}, new String[] {"sha256", "SHA-256"},
-            new String[] {"sha1", "SHA-1"}, new String[] {"md5", "MD5"});
-
     private final InputStream in;
     private final OutputStream out;
     private final RsyncTarget target;
@@ -43,7 +36,7 @@ final class DaemonLogin {
         boolean sendDigestList = options.protocol >= 32;
         StringBuilder greeting = new StringBuilder("@RSYNCD: ").append(options.protocol).append(".0");
         if (sendDigestList) {
-            DIGESTS.forEach(d -> greeting.append(' ').append(d[0]));
+            greeting.append(' ').append(AuthDigest.wireList());
         }
         write(greeting + "\n");
         String line = readLine();
@@ -96,23 +89,10 @@ final class DaemonLogin {
             throw new RsyncException(ExitCode.START_CLIENT, "@ERROR: auth failed on module " + target.module()
                     + " (the module needs a password: give --password-file or set RSYNC_PASSWORD)");
         }
-        String[] digest = DIGESTS.get(DIGESTS.size() - 1); // md5 when either side sent no list
-        if (!serverDigests.isEmpty()) {
-            digest = DIGESTS.stream().filter(d -> serverDigests.contains(d[0])).findFirst().orElse(null);
-            if (digest == null) {
-                throw new RsyncException(ExitCode.PROTOCOL, "no common login digest with the daemon (it offers "
-                        + serverDigests + ")");
-            }
-        }
-        try {
-            MessageDigest md = MessageDigest.getInstance(digest[1]);
-            md.update(password.getBytes(StandardCharsets.UTF_8));
-            md.update(challenge.getBytes(StandardCharsets.UTF_8));
-            String response = Base64.getEncoder().withoutPadding().encodeToString(md.digest());
-            write(user + " " + response + "\n");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK provides " + digest[1], e);
-        }
+        // md5 when either side sent no list
+        AuthDigest digest = AuthDigest.forClient(serverDigests).orElseThrow(() -> new RsyncException(
+                ExitCode.PROTOCOL, "no common login digest with the daemon (it offers " + serverDigests + ")"));
+        write(user + " " + digest.response(password, challenge) + "\n");
     }
 
     private static String hint(String error) {

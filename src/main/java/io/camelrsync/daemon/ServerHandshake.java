@@ -1,0 +1,230 @@
+package io.camelrsync.daemon;
+
+import io.camelrsync.daemonconf.ConfParam;
+import io.camelrsync.daemonconf.HostAccess;
+import io.camelrsync.daemonconf.ModuleConf;
+import io.camelrsync.daemonconf.RsyncdConf;
+import io.camelrsync.protocol.AuthDigest;
+import io.camelrsync.protocol.Limits;
+import io.camelrsync.protocol.RsyncException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+/**
+ * The daemon's side of the text handshake (clientserver.c rsync_module, authenticate.c auth_server): greetings,
+ * MOTD, module listing, the checks in rsync's order (unknown module, hosts allow/deny, max connections, login)
+ * with stock @ERROR texts, then the client's arguments. Runs over any pair of streams whose reads time out.
+ */
+public final class ServerHandshake {
+    public static final int PROTOCOL = 32;
+    /** Most arguments a client may send (rsync has no fixed limit; real command lines send a few dozen). */
+    static final int MAX_ARGS = 1024;
+
+    private final RsyncdConf conf;
+    private final HostAccess access;
+    private final Predicate<ModuleConf> takeConnectionSlot;
+    private final Consumer<String> log;
+    private final SecureRandom random = new SecureRandom();
+
+    /**
+     * @param takeConnectionSlot claims one of the module's "max connections" slots; false when all are taken
+     * @param log                one line per refusal, as rsync writes to its log file
+     */
+    public ServerHandshake(RsyncdConf conf, HostAccess access, Predicate<ModuleConf> takeConnectionSlot,
+                           Consumer<String> log) {
+        this.conf = conf;
+        this.access = access;
+        this.takeConnectionSlot = takeConnectionSlot;
+        this.log = log;
+    }
+
+    /** Runs the handshake; empty when the client only listed the modules. */
+    public Optional<ModuleRequest> run(InputStream in, OutputStream out, InetAddress peer, String peerName)
+            throws IOException {
+        write(out, "@RSYNCD: " + PROTOCOL + ".0 " + AuthDigest.wireList() + "\n");
+        sendMotd(out);
+        String greeting = readLine(in);
+        if (!greeting.startsWith("@RSYNCD: ")) {
+            throw refuse(out, "@ERROR: protocol startup error", "bad greeting from " + peerName);
+        }
+        String[] words = greeting.substring(9).trim().split("\\s+");
+        int dot = words[0].indexOf('.');
+        int clientProtocol;
+        try {
+            clientProtocol = Integer.parseInt(dot < 0 ? words[0] : words[0].substring(0, dot));
+        } catch (NumberFormatException e) {
+            throw refuse(out, "@ERROR: protocol startup error", "bad greeting from " + peerName);
+        }
+        if (clientProtocol >= 30 && dot < 0) {
+            throw refuse(out, "@ERROR: your client omitted the subprotocol value: " + words[0],
+                    "client omitted the subprotocol");
+        }
+        if (clientProtocol < 30) {
+            throw refuse(out, "@ERROR: protocol version mismatch -- your rsync speaks protocol " + clientProtocol
+                    + "; this daemon needs 30 or newer (rsync 3.0+)", "protocol " + clientProtocol + " refused");
+        }
+        int protocol = Math.min(PROTOCOL, clientProtocol);
+        List<String> clientDigests = Arrays.asList(words).subList(1, words.length);
+
+        String name = readLine(in);
+        if (name.isEmpty() || name.equals("#list")) {
+            for (ModuleConf m : conf.modules().values()) {
+                if (m.list()) {
+                    write(out, String.format(Locale.ROOT, "%-15s\t%s\n", m.name(), m.comment()));
+                }
+            }
+            write(out, "@RSYNCD: EXIT\n");
+            return Optional.empty();
+        }
+        if (name.startsWith("#")) {
+            throw refuse(out, "@ERROR: Unknown command '" + name + "'", "unknown command from " + peerName);
+        }
+        ModuleConf module = conf.module(name).orElse(null);
+        if (module == null) {
+            throw refuse(out, "@ERROR: Unknown module '" + name + "'", "unknown module '" + name + "' tried from "
+                    + peerName + " (" + peer.getHostAddress() + ")");
+        }
+        if (!access.allowed(module.hostsAllow(), module.hostsDeny(), peer)) {
+            throw refuse(out, "@ERROR: access denied to " + name + " from " + peerName + " ("
+                    + peer.getHostAddress() + ")", "rsync denied on module " + name + " from " + peerName);
+        }
+        if (module.maxConnections() > 0 && !takeConnectionSlot.test(module)) {
+            throw refuse(out, "@ERROR: max connections (" + module.maxConnections() + ") reached -- try again later",
+                    "max connections (" + module.maxConnections() + ") reached");
+        }
+        String user = module.authUsers().isEmpty() ? null : login(in, out, module, clientDigests, peerName);
+        write(out, "@RSYNCD: OK\n");
+        return Optional.of(new ModuleRequest(module, user, protocol, readArgs(in, protocol)));
+    }
+
+    private String login(InputStream in, OutputStream out, ModuleConf module, List<String> clientDigests,
+                         String peerName) throws IOException {
+        AuthDigest digest = AuthDigest.forServer(clientDigests).orElseThrow(() -> refuse(out,
+                "@ERROR: no common login digest (we offer " + AuthDigest.wireList() + ")", "no common digest"));
+        byte[] rnd = new byte[16];
+        random.nextBytes(rnd);
+        String challenge = Base64.getEncoder().withoutPadding().encodeToString(rnd);
+        write(out, "@RSYNCD: AUTHREQD " + challenge + "\n");
+        String line = readLine(in);
+        int sp = line.indexOf(' ');
+        String failed = "@ERROR: auth failed on module " + module.name();
+        if (sp <= 0) {
+            throw refuse(out, failed, "auth failed on module " + module.name() + " from " + peerName
+                    + ": invalid challenge response");
+        }
+        String user = line.substring(0, sp);
+        String response = line.substring(sp + 1);
+        ModuleConf.AuthUser entry = module.authUsers().stream()
+                .filter(u -> u.name().equals(user)).findFirst().orElse(null);
+        if (entry == null || entry.access() == ModuleConf.AuthUser.Access.DENY) {
+            throw refuse(out, failed, "auth failed on module " + module.name() + " from " + peerName + ": user "
+                    + user + (entry == null ? " not in auth users" : " denied"));
+        }
+        ConfParam secrets = module.param("secrets file").orElse(null);
+        String hint = secrets != null && secrets.inlineComment()
+                ? ": the secrets file path in " + secrets.file() + " line " + secrets.line()
+                + " ends in a comment, which rsyncd.conf does not strip; move it to a line of its own" : "";
+        Optional<String> password;
+        try {
+            password = secrets == null ? Optional.empty()
+                    : SecretsFile.passwordFor(Path.of(secrets.value()), user, module.strictModes());
+        } catch (IOException e) {
+            throw refuse(out, failed + hint, "auth failed on module " + module.name() + ": " + e.getMessage()
+                    + hint);
+        }
+        if (password.isEmpty() || !digest.verify(password.get(), challenge, response)) {
+            throw refuse(out, failed + hint, "auth failed on module " + module.name() + " from " + peerName
+                    + " for " + user + (password.isEmpty() ? ": no secret for this user" : ": password mismatch")
+                    + hint);
+        }
+        return user;
+    }
+
+    /** NUL-terminated arguments ending with an empty one (newlines below protocol 30). */
+    private static List<String> readArgs(InputStream in, int protocol) throws IOException {
+        int end = protocol >= 30 ? 0 : '\n';
+        List<String> args = new ArrayList<>();
+        ByteArrayOutputStream arg = new ByteArrayOutputStream();
+        while (true) {
+            int b = in.read();
+            if (b < 0) {
+                throw RsyncException.protocol("the client closed the connection while sending its arguments");
+            }
+            if (b == end) {
+                if (arg.size() == 0) {
+                    return args;
+                }
+                if (args.size() >= MAX_ARGS) {
+                    throw RsyncException.protocol("more than " + MAX_ARGS + " arguments from the client");
+                }
+                args.add(arg.toString(StandardCharsets.UTF_8));
+                arg.reset();
+            } else {
+                if (arg.size() >= Limits.MAX_PATH) {
+                    throw RsyncException.protocol("an argument longer than " + Limits.MAX_PATH + " bytes");
+                }
+                arg.write(b);
+            }
+        }
+    }
+
+    private void sendMotd(OutputStream out) throws IOException {
+        Optional<ConfParam> motd = conf.global("motd file");
+        if (motd.isEmpty()) {
+            return;
+        }
+        Path file = Path.of(motd.get().value());
+        if (Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            out.write(Files.readAllBytes(file));
+        } else {
+            log.accept("motd file " + file + " is missing or not a regular file (" + motd.get().file() + " line "
+                    + motd.get().line() + ")");
+        }
+        write(out, "\n");
+    }
+
+    private DaemonRefusal refuse(OutputStream out, String error, String logLine) {
+        log.accept(logLine);
+        try {
+            write(out, error + "\n");
+        } catch (IOException ignored) {
+            // the client is gone; the refusal stands
+        }
+        return new DaemonRefusal(error);
+    }
+
+    private static void write(OutputStream out, String s) throws IOException {
+        out.write(s.getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    private static String readLine(InputStream in) throws IOException {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        for (int b; (b = in.read()) != '\n'; ) {
+            if (b < 0) {
+                throw RsyncException.protocol("the client closed the connection during the handshake");
+            }
+            if (buf.size() >= Limits.MAX_LINE) {
+                throw RsyncException.protocol("handshake line longer than " + Limits.MAX_LINE + " bytes");
+            }
+            buf.write(b);
+        }
+        String s = buf.toString(StandardCharsets.UTF_8);
+        return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
+    }
+}
