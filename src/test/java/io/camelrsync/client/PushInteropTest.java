@@ -23,7 +23,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Our client pushing into Debian's stock rsync daemon, once per protocol version we offer. */
-class PushInteropTest {
+public class PushInteropTest {
     @TempDir
     static Path work;
     static RsyncDaemon daemon;
@@ -202,7 +202,7 @@ class PushInteropTest {
     }
 
     /** Nested dirs, empty files and dirs, non-ASCII and spaced names, symlinks, hard links, modes, mtimes. */
-    static void buildRichTree(Path src) throws Exception {
+    public static void buildRichTree(Path src) throws Exception {
         Files.createDirectories(src.resolve("a/b/c/d"));
         Files.createDirectories(src.resolve("empty dir"));
         Files.createDirectories(src.resolve("中文目录/子目录"));
