@@ -46,5 +46,17 @@ class FileListOrderTest {
         new FileScanner(src, "", PathFilter.NONE, w -> { }).startTree()
                 .forEach(e -> ours.add(e.isDirectory() ? e.path + "/" : e.path));
         assertEquals(rsyncOrder, ours);
+
+        // A receiver gets entries in any order and must sort them the same way.
+        List<String> shuffled = new ArrayList<>(rsyncOrder);
+        java.util.Collections.shuffle(shuffled, new java.util.Random(7));
+        shuffled.sort((x, y) -> FileListOrder.compare(bytes(x), x.endsWith("/"), bytes(y), y.endsWith("/")));
+        assertEquals(rsyncOrder, shuffled);
+    }
+
+    private static byte[] bytes(String listed) {
+        String p = listed.equals("./") ? "." : listed.endsWith("/") ? listed.substring(0, listed.length() - 1)
+                : listed;
+        return p.getBytes(StandardCharsets.UTF_8);
     }
 }
