@@ -1,0 +1,99 @@
+package io.camelrsync.receiver;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.camelrsync.checksum.ChecksumAlgorithm;
+import io.camelrsync.protocol.RsyncException;
+import io.camelrsync.protocol.WireInput;
+import io.camelrsync.protocol.WireOutput;
+import io.camelrsync.sender.BlockSums;
+import io.camelrsync.sender.DeltaEncoder;
+import io.camelrsync.sender.SumHead;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Generator sums -> our sender's tokens -> receiver rebuild: the new file comes out byte for byte. */
+class DeltaRoundTripTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void blockSizingMatchesWhatRsyncSendsOnTheWire() {
+        // captured from rsync 3.5.0 (notes section 7): a 200000-byte file -> 286 blocks of 700, s2 2, rem 500
+        assertEquals(new SumHead(286, 700, 2, 500), BasisSums.head(200_000, false, 16));
+        assertEquals(16, BasisSums.head(200_000, true, 16).strongLength(), "the redo uses full-length sums");
+        SumHead big = BasisSums.head(256L << 20, false, 16);
+        assertEquals(16384, big.blockLength(), "sqrt of 256 MiB");
+        assertEquals(16384, big.count());
+        assertEquals(131072, BasisSums.head(1L << 40, false, 16).blockLength(), "capped at 128 KiB");
+        assertEquals(8, BasisSums.head(1L << 20, true, 8).strongLength(), "never longer than an 8-byte digest");
+    }
+
+    @ParameterizedTest
+    @EnumSource(ChecksumAlgorithm.class)
+    void rebuildsTheNewFileFromBasisAndTokens(ChecksumAlgorithm algo) throws Exception {
+        byte[] old = new byte[3_000_000];
+        new Random(1).nextBytes(old);
+        byte[] now = old.clone();
+        System.arraycopy(new byte[5000], 0, now, 1_000_000, 5000); // an edit in the middle
+        byte[] tail = new byte[12345];
+        new Random(2).nextBytes(tail);
+        byte[] grown = new byte[now.length + tail.length];
+        System.arraycopy(now, 0, grown, 0, now.length);
+        System.arraycopy(tail, 0, grown, now.length, tail.length);
+        Path basis = dir.resolve("basis");
+        Path source = dir.resolve("source");
+        Files.write(basis, old);
+        Files.write(source, grown);
+        int seed = 0x5eed;
+
+        ByteArrayOutputStream sumsWire = new ByteArrayOutputStream();
+        SumHead head = BasisSums.head(old.length, false, algo.digestLength());
+        try (FileChannel b = FileChannel.open(basis)) {
+            BasisSums.write(new WireOutput(sumsWire), head, b, algo.blockSummer(seed, true));
+        }
+        WireInput sumsIn = new WireInput(new ByteArrayInputStream(sumsWire.toByteArray()));
+        SumHead readHead = SumHead.read(sumsIn, algo.digestLength());
+        BlockSums sums = BlockSums.read(sumsIn, readHead);
+
+        ByteArrayOutputStream tokens = new ByteArrayOutputStream();
+        DeltaEncoder enc = new DeltaEncoder(new WireOutput(tokens), algo, seed, true);
+        try (FileChannel s = FileChannel.open(source)) {
+            enc.send(s, grown.length, sums, DeltaEncoder.ProgressSink.NONE);
+        }
+        assertTrue(enc.literalBytes() < 30_000, "literal " + enc.literalBytes());
+
+        ByteArrayOutputStream rebuilt = new ByteArrayOutputStream();
+        TokenReceiver.Result r;
+        try (FileChannel b = FileChannel.open(basis, StandardOpenOption.READ)) {
+            r = new TokenReceiver(algo).receive(new WireInput(new ByteArrayInputStream(tokens.toByteArray())),
+                    readHead, b, rebuilt);
+        }
+        assertTrue(r.verified());
+        assertArrayEquals(grown, rebuilt.toByteArray());
+        assertEquals(enc.literalBytes(), r.literal());
+    }
+
+    @Test
+    void aBlockIndexBeyondTheSumsIsRefused() throws Exception {
+        ByteArrayOutputStream tokens = new ByteArrayOutputStream();
+        WireOutput out = new WireOutput(tokens);
+        out.writeInt(-(99 + 1));
+        RsyncException e = assertThrows(RsyncException.class, () -> new TokenReceiver(ChecksumAlgorithm.MD5)
+                .receive(new WireInput(new ByteArrayInputStream(tokens.toByteArray())), new SumHead(3, 700, 2, 0),
+                        null, new ByteArrayOutputStream()));
+        assertTrue(e.getMessage().contains("Invalid block index 99"), e.getMessage());
+    }
+}
