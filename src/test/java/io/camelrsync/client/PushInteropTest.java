@@ -255,7 +255,7 @@ public class PushInteropTest {
         }
     }
 
-    static void deleteTree(Path p) throws IOException {
+    public static void deleteTree(Path p) throws IOException {
         try (var walk = Files.walk(p)) {
             for (Path x : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
                 Files.delete(x);
