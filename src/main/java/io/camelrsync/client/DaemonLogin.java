@@ -3,6 +3,7 @@ package io.camelrsync.client;
 import io.camelrsync.protocol.AuthDigest;
 import io.camelrsync.protocol.ExitCode;
 import io.camelrsync.protocol.Limits;
+import io.camelrsync.protocol.Printable;
 import io.camelrsync.protocol.RsyncException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -41,7 +42,7 @@ final class DaemonLogin {
         write(greeting + "\n");
         String line = readLine();
         if (line.startsWith("@ERROR")) {
-            throw new RsyncException(ExitCode.START_CLIENT, line);
+            throw new RsyncException(ExitCode.START_CLIENT, Printable.of(line));
         }
         if (!line.startsWith("@RSYNCD: ")) {
             throw new RsyncException(ExitCode.PROTOCOL, "rsync: did not see server greeting (got \""
@@ -66,7 +67,7 @@ final class DaemonLogin {
             } else if (line.equals("@RSYNCD: OK")) {
                 return protocol;
             } else if (line.startsWith("@ERROR")) {
-                throw new RsyncException(ExitCode.START_CLIENT, line + hint(line));
+                throw new RsyncException(ExitCode.START_CLIENT, Printable.of(line) + hint(line));
             } else if (line.equals("@RSYNCD: EXIT")) {
                 throw new RsyncException(ExitCode.START_CLIENT, "the daemon ended the session before the transfer");
             } else {
@@ -74,7 +75,7 @@ final class DaemonLogin {
                     throw RsyncException.protocol("the daemon sent over " + Limits.MAX_MOTD_LINES
                             + " lines without accepting the module");
                 }
-                listener.motd(line);
+                listener.motd(Printable.of(line));
             }
         }
     }
@@ -143,10 +144,7 @@ final class DaemonLogin {
     }
 
     static String printable(String s) {
-        StringBuilder sb = new StringBuilder();
-        for (char c : s.toCharArray()) {
-            sb.append(c < 0x20 || c == 0x7f ? String.format("\\#%03o", (int) c) : String.valueOf(c));
-        }
-        return sb.length() > 200 ? sb.substring(0, 200) + "..." : sb.toString();
+        String p = Printable.of(s);
+        return p.length() > 200 ? p.substring(0, 200) + "..." : p;
     }
 }

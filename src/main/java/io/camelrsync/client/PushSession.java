@@ -184,6 +184,9 @@ public final class PushSession {
             }
         } catch (RsyncException e) {
             throw peerExitOr(reader, e);
+        } catch (SocketTimeoutException e) {
+            throw peerExitOr(reader, new RsyncException(ExitCode.TIMEOUT, "[sender] io timeout after "
+                    + options.ioTimeoutMillis() / 1000 + " seconds -- exiting", e));
         } catch (IOException e) {
             RsyncException mapped = new RsyncException(ExitCode.STREAM_IO,
                     "rsync: connection unexpectedly closed (" + e.getMessage() + ")", e);

@@ -15,7 +15,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class MultiplexReader implements Runnable {
     /** Backpressure point: past this many queued DATA bytes the reader stops reading the socket. */
-    private static final long MAX_QUEUED = 256L << 20;
+    private static final long MAX_QUEUED = 32L << 20;
 
     private final InputStream socketIn;
     private final MessageListener listener;
@@ -29,6 +29,8 @@ public final class MultiplexReader implements Runnable {
     private volatile int ioError;
     private volatile int errorExit = -1;
     private volatile long bytesRead;
+    /** When the peer last sent anything, keep-alives included: waits time out only after silence. */
+    private volatile long lastActivityNanos = System.nanoTime();
     private final DataStream data = new DataStream();
 
     public MultiplexReader(InputStream socketIn, MessageListener listener, long timeoutMillis) {
@@ -73,11 +75,14 @@ public final class MultiplexReader implements Runnable {
                 int tag = (header >>> 24) - MessageCode.MPLEX_BASE;
                 int len = header & 0xffffff;
                 bytesRead += 4 + len;
+                lastActivityNanos = System.nanoTime();
                 if (tag == MessageCode.DATA) {
                     if (len > 0) {
                         byte[] payload = new byte[len];
                         in.readFully(payload, 0, len);
                         offer(payload);
+                    } else {
+                        signalActivity(); // an empty DATA frame is a keep-alive
                     }
                     continue;
                 }
@@ -98,8 +103,8 @@ public final class MultiplexReader implements Runnable {
     private void handleMessage(int tag, byte[] payload) throws IOException {
         switch (tag) {
             case MessageCode.INFO, MessageCode.WARNING, MessageCode.ERROR, MessageCode.ERROR_XFER ->
-                    listener.onText(tag, new String(payload, StandardCharsets.UTF_8));
-            case MessageCode.DELETED -> listener.onDeleted(deletedName(payload));
+                    listener.onText(tag, Printable.of(new String(payload, StandardCharsets.UTF_8)));
+            case MessageCode.DELETED -> listener.onDeleted(Printable.of(deletedName(payload)));
             case MessageCode.IO_ERROR -> ioError |= intPayload(tag, payload);
             case MessageCode.IO_TIMEOUT -> {
                 int seconds = intPayload(tag, payload);
@@ -109,7 +114,9 @@ public final class MultiplexReader implements Runnable {
             }
             case MessageCode.ERROR_EXIT -> {
                 // An empty ERROR_EXIT is the peer's ack of ours; a coded one ends the session.
-                errorExit = payload.length == 0 ? ExitCode.OK : intPayload(tag, payload);
+                int code = payload.length == 0 ? ExitCode.OK : intPayload(tag, payload);
+                // a code outside 1..255 would become a process status of 0 (or garbage): report it as a protocol fault
+                errorExit = code == ExitCode.OK || (code >= 1 && code <= 255) ? code : ExitCode.PROTOCOL;
                 throw new PeerExit(errorExit);
             }
             case MessageCode.NOOP, MessageCode.SUCCESS -> {
@@ -131,6 +138,15 @@ public final class MultiplexReader implements Runnable {
             throw RsyncException.protocol("message " + tag + " must carry 4 bytes, got " + p.length);
         }
         return (p[0] & 0xff) | (p[1] & 0xff) << 8 | (p[2] & 0xff) << 16 | (p[3] & 0xff) << 24;
+    }
+
+    private void signalActivity() {
+        lock.lock();
+        try {
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
     }
 
     private void offer(byte[] payload) throws IOException {
@@ -159,6 +175,10 @@ public final class MultiplexReader implements Runnable {
         } finally {
             lock.unlock();
         }
+    }
+
+    private long waitStart() {
+        return data.waitStart();
     }
 
     /** Thrown on the reader thread to stop it once the peer has announced its exit. */
@@ -198,11 +218,19 @@ public final class MultiplexReader implements Runnable {
             return n;
         }
 
+        private long waitStartNanos;
+
+        private long waitStart() {
+            return waitStartNanos;
+        }
+
         private boolean nextChunk() throws IOException {
             lock.lock();
             try {
-                long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+                waitStartNanos = System.nanoTime();
+                long timeout = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
                 while (chunks.isEmpty()) {
+                    long deadline = Math.max(lastActivityNanos, waitStart()) + timeout;
                     if (failure != null) {
                         throw failure;
                     }

@@ -33,9 +33,16 @@ public final class BlockSums {
     public static BlockSums read(WireInput in, SumHead head) throws IOException {
         int n = head.count();
         int s2 = head.strongLength();
-        int[] weak = new int[n];
-        byte[] strong = new byte[Math.multiplyExact(n, s2)];
+        // memory follows the bytes that actually arrive, not the count a peer announces
+        int cap = Math.min(n, 1 << 16);
+        int[] weak = new int[cap];
+        byte[] strong = new byte[cap * s2];
         for (int i = 0; i < n; i++) {
+            if (i == weak.length) {
+                cap = (int) Math.min(n, 2L * cap);
+                weak = Arrays.copyOf(weak, cap);
+                strong = Arrays.copyOf(strong, cap * s2);
+            }
             weak[i] = in.readInt();
             in.readFully(strong, i * s2, s2);
         }
