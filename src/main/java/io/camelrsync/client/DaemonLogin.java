@@ -92,7 +92,8 @@ final class DaemonLogin {
         }
         // md5 when either side sent no list
         AuthDigest digest = AuthDigest.forClient(serverDigests).orElseThrow(() -> new RsyncException(
-                ExitCode.PROTOCOL, "no common login digest with the daemon (it offers " + serverDigests + ")"));
+                ExitCode.PROTOCOL, "no common login digest with the daemon (it offers "
+                + printable(String.join(" ", serverDigests)) + ")"));
         write(user + " " + digest.response(password, challenge) + "\n");
     }
 

@@ -14,6 +14,7 @@ import io.camelrsync.protocol.MessageListener;
 import io.camelrsync.protocol.MultiplexReader;
 import io.camelrsync.protocol.MultiplexWriter;
 import io.camelrsync.protocol.Ndx;
+import io.camelrsync.protocol.Printable;
 import io.camelrsync.protocol.RsyncException;
 import io.camelrsync.protocol.StallWatchdog;
 import io.camelrsync.protocol.WireInput;
@@ -297,7 +298,7 @@ public final class PushSession {
             }
         }
         throw new RsyncException(ExitCode.UNSUPPORTED, "Failed to negotiate a checksum choice: we offer " + list
-                + ", the daemon offers " + String.join(" ", theirs));
+                + ", the daemon offers " + Printable.of(String.join(" ", theirs)));
     }
 
     private List<FileEntry> sendFileList(WireOutput out, MultiplexWriter mux, EntrySource scan, int protocol,

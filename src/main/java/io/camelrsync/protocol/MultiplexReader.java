@@ -177,10 +177,6 @@ public final class MultiplexReader implements Runnable {
         }
     }
 
-    private long waitStart() {
-        return data.waitStart();
-    }
-
     /** Thrown on the reader thread to stop it once the peer has announced its exit. */
     private static final class PeerExit extends IOException {
         PeerExit(int code) {
