@@ -29,6 +29,7 @@ public final class Main {
         try {
             return switch (command) {
                 case "push" -> PushCommand.run(rest, out, err);
+                case "daemon" -> DaemonCommand.run(rest, out, err);
                 case "--version", "version" -> {
                     out.println("camel-rsync " + version() + "  (rsync protocol versions 30 to 32)");
                     yield ExitCode.OK;
@@ -89,6 +90,9 @@ public final class Main {
                       --filter=RULE, --password-file=FILE, --dry-run, --stats, --timeout=SECS,
                       --contimeout=SECS, --numeric-ids, --checksum-choice=xxh128|xxh3|xxh64|md5,
                       --protocol=30|31|32, --files-from=FILE (a change set: one path a line).
+                  daemon --config FILE [--port N] [--address A] [--no-detach]
+                      Serve the modules of an rsyncd.conf to stock rsync clients pushing to them
+                      (receiving side; clients pulling from it are not supported yet).
                   version
                 """;
     }

@@ -46,11 +46,14 @@ public final class RsyncdConf {
     private static final int MAX_INCLUDE_DEPTH = 16;
 
     private final Map<String, ConfParam> globals;
+    private final Map<String, ConfParam> defaults;
     private final Map<String, ModuleConf> modules;
     private final List<String> warnings;
 
-    private RsyncdConf(Map<String, ConfParam> globals, Map<String, ModuleConf> modules, List<String> warnings) {
+    private RsyncdConf(Map<String, ConfParam> globals, Map<String, ConfParam> defaults, Map<String, ModuleConf> modules,
+                       List<String> warnings) {
         this.globals = Collections.unmodifiableMap(globals);
+        this.defaults = Collections.unmodifiableMap(defaults);
         this.modules = Collections.unmodifiableMap(modules);
         this.warnings = Collections.unmodifiableList(warnings);
     }
@@ -61,9 +64,13 @@ public final class RsyncdConf {
         return r.finish();
     }
 
-    /** Global parameters (port, address, motd file, pid file, ...), and module defaults from the global section. */
+    /**
+     * A parameter of the global section: the daemon's own (port, address, motd file, pid file) or a module
+     * parameter written there, which is every module's default and, for "log file", the daemon's log.
+     */
     public Optional<ConfParam> global(String canonicalName) {
-        return Optional.ofNullable(globals.get(canonicalName));
+        ConfParam p = globals.get(canonicalName);
+        return Optional.ofNullable(p != null ? p : defaults.get(canonicalName));
     }
 
     public Optional<ModuleConf> module(String name) {
@@ -289,7 +296,7 @@ public final class RsyncdConf {
                 out.put(m.getKey(), new ModuleConf(m.getKey(), merged));
             }
             Map<String, ConfParam> g = new LinkedHashMap<>(globals);
-            return new RsyncdConf(g, out, warnings);
+            return new RsyncdConf(g, new LinkedHashMap<>(moduleDefaults), out, warnings);
         }
     }
 }

@@ -1,0 +1,113 @@
+package io.camelrsync.cli;
+
+import io.camelrsync.daemon.DaemonServer;
+import io.camelrsync.daemonconf.ConfParam;
+import io.camelrsync.daemonconf.RsyncdConf;
+import io.camelrsync.protocol.ExitCode;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
+
+/**
+ * {@code camel-rsync daemon --config FILE [--port N] [--address A] [--no-detach]}: serves the rsyncd.conf
+ * modules until stopped. It never detaches (a service manager keeps it in the foreground), so --no-detach is
+ * accepted for command-line compatibility with rsync --daemon.
+ */
+final class DaemonCommand {
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyy/MM/dd HH:mm:ss");
+
+    private DaemonCommand() {
+    }
+
+    static int run(List<String> argv, PrintStream out, PrintStream err) throws IOException {
+        Path config = Path.of("/etc/rsyncd.conf");
+        Integer port = null;
+        String address = null;
+        for (int i = 0; i < argv.size(); i++) {
+            String a = argv.get(i);
+            String value = a.contains("=") ? a.substring(a.indexOf('=') + 1) : null;
+            String name = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
+            if (value == null && List.of("--config", "--port", "--address").contains(name)) {
+                if (++i >= argv.size()) {
+                    throw new UsageException("option " + name + " needs a value");
+                }
+                value = argv.get(i);
+            }
+            switch (name) {
+                case "--config" -> config = Path.of(value);
+                case "--port" -> port = PushArgs.intValue(name, value, 0, 65535);
+                case "--address" -> address = value;
+                case "--no-detach", "--daemon" -> {
+                    // always in the foreground
+                }
+                default -> throw new UsageException("unsupported daemon option " + name
+                        + " (camel-rsync daemon accepts --config, --port, --address, --no-detach)");
+            }
+        }
+        if (!Files.isRegularFile(config)) {
+            throw new UsageException("rsync: failed to open config file " + config + ": No such file or directory"
+                    + " (give --config FILE)");
+        }
+        RsyncdConf conf = RsyncdConf.read(config);
+        Consumer<String> log = logTo(conf, err);
+        conf.warnings().forEach(w -> log.accept("warning: " + w));
+        int p = port != null ? port : conf.global("port").map(c -> Integer.parseInt(c.value().trim())).orElse(873);
+        String addr = address != null ? address : conf.global("address").map(ConfParam::value).orElse("0.0.0.0");
+        CountDownLatch stopped = new CountDownLatch(1);
+        try (DaemonServer server = new DaemonServer(conf, log, s -> log.accept(s.failure() == null
+                ? "sent to " + s.module() + ": " + s.stats().transferredFiles + " files, "
+                + s.stats().literalBytes + " literal bytes, " + s.stats().deleted() + " deleted"
+                : "session failed: " + s.failure().getMessage()))) {
+            try {
+                server.start(addr, p);
+            } catch (Exception e) {
+                throw new io.camelrsync.protocol.RsyncException(ExitCode.SOCKET_IO, "rsync: bind to " + addr + ":" + p
+                        + " failed: " + e.getMessage(), e);
+            }
+            Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown));
+            Path pidFile = conf.global("pid file").map(c -> Path.of(c.value())).orElse(null);
+            if (pidFile != null) {
+                Files.writeString(pidFile, ProcessHandle.current().pid() + "\n");
+            }
+            log.accept("rsyncd (camel-rsync " + Main.version() + ") listening on " + addr + ":" + server.port()
+                    + " with modules " + conf.modules().keySet());
+            out.println("listening on " + addr + ":" + server.port());
+            stopped.await();
+            if (pidFile != null) {
+                Files.deleteIfExists(pidFile);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return ExitCode.OK;
+    }
+
+    /** The global "log file" if set, else standard error; lines stamped as rsyncd stamps them. */
+    private static Consumer<String> logTo(RsyncdConf conf, PrintStream err) {
+        Path file = conf.global("log file").map(c -> Path.of(c.value())).orElse(null);
+        long pid = ProcessHandle.current().pid();
+        return line -> {
+            String stamped = LocalDateTime.now().format(STAMP) + " [" + pid + "] " + line + "\n";
+            if (file == null) {
+                err.print(stamped);
+                return;
+            }
+            synchronized (DaemonCommand.class) {
+                try {
+                    Files.writeString(file, stamped, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                            StandardOpenOption.APPEND);
+                } catch (IOException e) {
+                    err.print(stamped);
+                }
+            }
+        };
+    }
+}
