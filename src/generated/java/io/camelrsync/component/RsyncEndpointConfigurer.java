@@ -24,12 +24,19 @@ public class RsyncEndpointConfigurer extends PropertyConfigurerSupport implement
         RsyncEndpoint target = (RsyncEndpoint) obj;
         switch (ignoreCase ? name.toLowerCase() : name) {
         case "archive": target.setArchive(property(camelContext, boolean.class, value)); return true;
+        case "bridgeerrorhandler":
+        case "bridgeErrorHandler": target.setBridgeErrorHandler(property(camelContext, boolean.class, value)); return true;
         case "checksum": target.setChecksum(property(camelContext, java.lang.String.class, value)); return true;
+        case "config": target.setConfig(property(camelContext, java.lang.String.class, value)); return true;
         case "connecttimeout":
         case "connectTimeout": target.setConnectTimeout(property(camelContext, int.class, value)); return true;
         case "delete": target.setDelete(property(camelContext, boolean.class, value)); return true;
         case "dryrun":
         case "dryRun": target.setDryRun(property(camelContext, boolean.class, value)); return true;
+        case "exceptionhandler":
+        case "exceptionHandler": target.setExceptionHandler(property(camelContext, org.apache.camel.spi.ExceptionHandler.class, value)); return true;
+        case "exchangepattern":
+        case "exchangePattern": target.setExchangePattern(property(camelContext, org.apache.camel.ExchangePattern.class, value)); return true;
         case "excludefrom":
         case "excludeFrom": target.setExcludeFrom(property(camelContext, java.lang.String.class, value)); return true;
         case "excludes": target.setExcludes(property(camelContext, java.lang.String.class, value)); return true;
@@ -55,12 +62,19 @@ public class RsyncEndpointConfigurer extends PropertyConfigurerSupport implement
     public Class<?> getOptionType(String name, boolean ignoreCase) {
         switch (ignoreCase ? name.toLowerCase() : name) {
         case "archive": return boolean.class;
+        case "bridgeerrorhandler":
+        case "bridgeErrorHandler": return boolean.class;
         case "checksum": return java.lang.String.class;
+        case "config": return java.lang.String.class;
         case "connecttimeout":
         case "connectTimeout": return int.class;
         case "delete": return boolean.class;
         case "dryrun":
         case "dryRun": return boolean.class;
+        case "exceptionhandler":
+        case "exceptionHandler": return org.apache.camel.spi.ExceptionHandler.class;
+        case "exchangepattern":
+        case "exchangePattern": return org.apache.camel.ExchangePattern.class;
         case "excludefrom":
         case "excludeFrom": return java.lang.String.class;
         case "excludes": return java.lang.String.class;
@@ -87,12 +101,19 @@ public class RsyncEndpointConfigurer extends PropertyConfigurerSupport implement
         RsyncEndpoint target = (RsyncEndpoint) obj;
         switch (ignoreCase ? name.toLowerCase() : name) {
         case "archive": return target.isArchive();
+        case "bridgeerrorhandler":
+        case "bridgeErrorHandler": return target.isBridgeErrorHandler();
         case "checksum": return target.getChecksum();
+        case "config": return target.getConfig();
         case "connecttimeout":
         case "connectTimeout": return target.getConnectTimeout();
         case "delete": return target.isDelete();
         case "dryrun":
         case "dryRun": return target.isDryRun();
+        case "exceptionhandler":
+        case "exceptionHandler": return target.getExceptionHandler();
+        case "exchangepattern":
+        case "exchangePattern": return target.getExchangePattern();
         case "excludefrom":
         case "excludeFrom": return target.getExcludeFrom();
         case "excludes": return target.getExcludes();

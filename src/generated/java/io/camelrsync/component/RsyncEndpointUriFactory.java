@@ -23,12 +23,16 @@ public class RsyncEndpointUriFactory extends org.apache.camel.support.component.
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(20);
+        Set<String> props = new HashSet<>(24);
         props.add("archive");
+        props.add("bridgeErrorHandler");
         props.add("checksum");
+        props.add("config");
         props.add("connectTimeout");
         props.add("delete");
         props.add("dryRun");
+        props.add("exceptionHandler");
+        props.add("exchangePattern");
         props.add("excludeFrom");
         props.add("excludes");
         props.add("hardLinks");
@@ -65,7 +69,7 @@ public class RsyncEndpointUriFactory extends org.apache.camel.support.component.
 
         uri = buildPathParameter(syntax, uri, "host", null, true, copy);
         uri = buildPathParameter(syntax, uri, "port", 873, false, copy);
-        uri = buildPathParameter(syntax, uri, "module", null, true, copy);
+        uri = buildPathParameter(syntax, uri, "module", null, false, copy);
         uri = buildQueryParameters(uri, copy, encode);
         return uri;
     }

@@ -8,17 +8,22 @@ public final class RsyncConstants {
             + " line or as a collection; a trailing / sends a whole subtree; a path that no longer exists is deleted"
             + " on the target.", javaType = "Object")
     public static final String CHANGE_SET = "CamelRsyncChangeSet";
-    @Metadata(label = "producer", description = "Entries in the file list that was sent.", javaType = "int")
+    @Metadata(label = "consumer", description = "The module a client pushed to.", javaType = "String")
+    public static final String MODULE = "CamelRsyncModule";
+    @Metadata(label = "consumer", description = "The user who logged in, for modules with auth users.",
+            javaType = "String")
+    public static final String USER = "CamelRsyncUser";
+    @Metadata(label = "consumer", description = "The client's address.", javaType = "String")
+    public static final String PEER = "CamelRsyncPeer";
+    @Metadata(description = "Entries in the file list that was sent.", javaType = "int")
     public static final String FILES = "CamelRsyncFiles";
-    @Metadata(label = "producer", description = "Regular files whose content was sent.", javaType = "int")
+    @Metadata(description = "Regular files whose content was sent.", javaType = "int")
     public static final String FILES_TRANSFERRED = "CamelRsyncFilesTransferred";
-    @Metadata(label = "producer", description = "Bytes sent literally (not matched against the target's copy).",
-            javaType = "long")
+    @Metadata(description = "Bytes sent literally (not matched against the target's copy).", javaType = "long")
     public static final String LITERAL_BYTES = "CamelRsyncLiteralBytes";
-    @Metadata(label = "producer", description = "Bytes the target rebuilt from blocks it already had.",
-            javaType = "long")
+    @Metadata(description = "Bytes the target rebuilt from blocks it already had.", javaType = "long")
     public static final String MATCHED_BYTES = "CamelRsyncMatchedBytes";
-    @Metadata(label = "producer", description = "Paths the daemon deleted.", javaType = "int")
+    @Metadata(description = "Paths the daemon deleted.", javaType = "int")
     public static final String DELETED_FILES = "CamelRsyncDeletedFiles";
     @Metadata(label = "producer", description = "Bytes put on the wire, protocol overhead included.",
             javaType = "long")

@@ -17,23 +17,28 @@ import org.apache.camel.support.DefaultEndpoint;
 
 /**
  * Push a local directory, or a change set within it, to an rsync daemon (stock rsync 3.0 to 3.5, protocols
- * 30 to 32) with rsync's own wire protocol, implemented in Java.
+ * 30 to 32) with rsync's own wire protocol, implemented in Java; or, as a consumer, be the daemon that stock
+ * rsync clients push to, one exchange per finished push.
  */
 @UriEndpoint(firstVersion = "0.1.0", scheme = "rsync", title = "Rsync", syntax = "rsync:host:port/module",
-        producerOnly = true, category = {Category.FILE}, headersClass = RsyncConstants.class)
+        category = {Category.FILE}, headersClass = RsyncConstants.class)
 public class RsyncEndpoint extends DefaultEndpoint {
-    @UriPath(description = "Host name or address of the rsync daemon")
+    @UriPath(description = "Host name or address of the rsync daemon (producer), or the address to listen on"
+            + " (consumer, e.g. 0.0.0.0)")
     @Metadata(required = true)
     private String host;
     @UriPath(description = "TCP port of the rsync daemon", defaultValue = "873")
     private int port = RsyncTarget.DEFAULT_PORT;
-    @UriPath(description = "The daemon's module, optionally followed by a path inside it (module/sub/dir)")
-    @Metadata(required = true)
+    @UriPath(description = "The daemon's module, optionally followed by a path inside it (module/sub/dir);"
+            + " required for the producer, unused by the consumer, whose modules come from its config")
     private String module;
 
-    @UriParam(label = "producer", description = "The local directory whose contents are pushed")
-    @Metadata(required = true)
+    @UriParam(label = "producer", description = "The local directory whose contents are pushed (required for the"
+            + " producer)")
     private String source;
+    @UriParam(label = "consumer", description = "The rsyncd.conf whose modules the consumer serves (required for"
+            + " the consumer)")
+    private String config;
     @UriParam(label = "security", description = "Login name for modules with auth users (default: $USER)")
     private String username;
     @UriParam(label = "security", secret = true, description = "Password for the module")
@@ -84,6 +89,12 @@ public class RsyncEndpoint extends DefaultEndpoint {
 
     /** Splits the URI's "host:port/module/path" part. */
     void parseAddress(String remaining) {
+        if (!remaining.contains("/")) { // a consumer's "0.0.0.0:873" names no module
+            RsyncTarget t = RsyncTarget.parse("rsync://" + remaining + "/-", RsyncTarget.DEFAULT_PORT);
+            host = t.host();
+            port = t.port();
+            return;
+        }
         RsyncTarget t = RsyncTarget.parse("rsync://" + remaining, RsyncTarget.DEFAULT_PORT);
         host = t.host();
         port = t.port();
@@ -92,6 +103,10 @@ public class RsyncEndpoint extends DefaultEndpoint {
 
     @Override
     public Producer createProducer() {
+        if (module == null || module.isBlank()) {
+            throw new IllegalArgumentException("rsync endpoint " + getEndpointUri() + " needs a module to push to"
+                    + " (rsync://host:port/module)");
+        }
         if (source == null || source.isBlank()) {
             throw new IllegalArgumentException("rsync endpoint " + getEndpointUri() + " needs the source option"
                     + " (the local directory to push)");
@@ -100,9 +115,10 @@ public class RsyncEndpoint extends DefaultEndpoint {
     }
 
     @Override
-    public Consumer createConsumer(Processor processor) {
-        throw new UnsupportedOperationException("the rsync consumer (an rsync daemon in a route) is not available"
-                + " yet; use rsync: as a producer (to:)");
+    public Consumer createConsumer(Processor processor) throws Exception {
+        RsyncConsumer consumer = new RsyncConsumer(this, processor);
+        configureConsumer(consumer);
+        return consumer;
     }
 
     RsyncTarget target() {
@@ -175,6 +191,14 @@ public class RsyncEndpoint extends DefaultEndpoint {
 
     public void setSource(String source) {
         this.source = source;
+    }
+
+    public String getConfig() {
+        return config;
+    }
+
+    public void setConfig(String config) {
+        this.config = config;
     }
 
     public String getUsername() {

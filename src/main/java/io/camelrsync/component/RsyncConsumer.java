@@ -1,0 +1,88 @@
+package io.camelrsync.component;
+
+import io.camelrsync.daemon.DaemonServer;
+import io.camelrsync.daemonconf.RsyncdConf;
+import java.nio.file.Path;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.apache.camel.support.DefaultConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An rsync daemon inside a route: serves the modules of an rsyncd.conf to pushing clients, and turns each
+ * finished session into one exchange describing what arrived (module, user, peer, files, bytes, deletions).
+ */
+public class RsyncConsumer extends DefaultConsumer {
+    private static final Logger LOG = LoggerFactory.getLogger(RsyncConsumer.class);
+
+    private DaemonServer server;
+
+    public RsyncConsumer(RsyncEndpoint endpoint, Processor processor) {
+        super(endpoint, processor);
+    }
+
+    @Override
+    public RsyncEndpoint getEndpoint() {
+        return (RsyncEndpoint) super.getEndpoint();
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        RsyncEndpoint ep = getEndpoint();
+        if (ep.getConfig() == null) {
+            throw new IllegalArgumentException("the rsync consumer " + ep.getEndpointUri() + " needs the config"
+                    + " option (an rsyncd.conf with the modules to serve)");
+        }
+        RsyncdConf conf = RsyncdConf.read(Path.of(ep.getConfig()));
+        conf.warnings().forEach(w -> LOG.warn("{}", w));
+        server = new DaemonServer(conf, line -> LOG.info("{}", line), this::onSession);
+        server.start(ep.getHost(), ep.getPort());
+        LOG.info("rsync daemon listening on {}:{} with modules {}", ep.getHost(), server.port(),
+                conf.modules().keySet());
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        if (server != null) {
+            server.close();
+            server = null;
+        }
+        super.doStop();
+    }
+
+    /** The port actually bound (useful with port 0). */
+    public int localPort() {
+        return server.port();
+    }
+
+    private void onSession(DaemonServer.Session s) {
+        Exchange exchange = createExchange(false);
+        try {
+            var in = exchange.getIn();
+            in.setHeader(RsyncConstants.MODULE, s.module());
+            in.setHeader(RsyncConstants.USER, s.user());
+            in.setHeader(RsyncConstants.PEER, s.peer().getHostAddress());
+            if (s.stats() != null) {
+                in.setHeader(RsyncConstants.FILES, s.stats().files);
+                in.setHeader(RsyncConstants.FILES_TRANSFERRED, s.stats().transferredFiles);
+                in.setHeader(RsyncConstants.LITERAL_BYTES, s.stats().literalBytes);
+                in.setHeader(RsyncConstants.MATCHED_BYTES, s.stats().matchedBytes);
+                in.setHeader(RsyncConstants.DELETED_FILES, s.stats().deleted());
+            }
+            if (s.failure() != null) {
+                exchange.setException(s.failure());
+            }
+            getProcessor().process(exchange);
+        } catch (Exception e) {
+            exchange.setException(e);
+        } finally {
+            if (exchange.getException() != null) {
+                getExceptionHandler().handleException("rsync session from " + s.peer() + " failed", exchange,
+                        exchange.getException());
+            }
+            releaseExchange(exchange, false);
+        }
+    }
+}
