@@ -72,18 +72,26 @@ final class DaemonCommand {
                 throw new io.camelrsync.protocol.RsyncException(ExitCode.SOCKET_IO, "rsync: bind to " + addr + ":" + p
                         + " failed: " + e.getMessage(), e);
             }
-            Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown));
             Path pidFile = conf.global("pid file").map(c -> Path.of(c.value())).orElse(null);
             if (pidFile != null) {
                 Files.writeString(pidFile, ProcessHandle.current().pid() + "\n");
             }
+            // the JVM halts once the hooks are done, so the cleanup happens in the hook, not after await()
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                server.close();
+                if (pidFile != null) {
+                    try {
+                        Files.deleteIfExists(pidFile);
+                    } catch (IOException ignored) {
+                        // nothing more to do on the way out
+                    }
+                }
+                stopped.countDown();
+            }));
             log.accept("rsyncd (camel-rsync " + Main.version() + ") listening on " + addr + ":" + server.port()
                     + " with modules " + conf.modules().keySet());
             out.println("listening on " + addr + ":" + server.port());
             stopped.await();
-            if (pidFile != null) {
-                Files.deleteIfExists(pidFile);
-            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
