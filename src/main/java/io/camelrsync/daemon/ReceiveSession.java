@@ -407,8 +407,8 @@ public final class ReceiveSession {
             String name = p.getFileName().toString();
             String path = rel.equals(".") ? name : rel + "/" + name;
             boolean isDir = Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS);
-            if (filters.isExcluded(path, isDir) || name.startsWith(".") && name.matches("\\..+\\.[0-9]+")) {
-                continue; // protected by the client's rules (and our own temp files)
+            if (filters.isExcluded(path, isDir)) {
+                continue; // protected by the client's rules
             }
             deleteReported(mux, p, path);
         }
