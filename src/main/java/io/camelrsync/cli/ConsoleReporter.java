@@ -1,6 +1,6 @@
 package io.camelrsync.cli;
 
-import io.camelrsync.client.ItemFlags;
+import io.camelrsync.protocol.ItemFlags;
 import io.camelrsync.client.PushListener;
 import io.camelrsync.client.TransferStats;
 import io.camelrsync.flist.FileEntry;

@@ -1,5 +1,6 @@
 package io.camelrsync.client;
 
+import io.camelrsync.protocol.ItemFlags;
 import io.camelrsync.checksum.ChecksumAlgorithm;
 import io.camelrsync.flist.ChangeSet;
 import io.camelrsync.flist.EntrySource;

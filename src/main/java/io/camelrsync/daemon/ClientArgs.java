@@ -3,17 +3,46 @@ package io.camelrsync.daemon;
 import io.camelrsync.protocol.ExitCode;
 import io.camelrsync.protocol.RsyncException;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The arguments a client sends a daemon (options.c server_options): "--server", the letter bundle with the
  * capability string after 'e', long options, ".", then the module paths. Only what the receiving side needs
- * is kept; options we cannot honour are refused the way rsync refuses them.
+ * is kept. An option we cannot honour does not throw here: like rsync, the daemon first finishes the protocol
+ * setup and then reports {@link #refusal()} over the multiplexed stream, where the client can show it.
+ *
+ * @param used           the long names of every option the client used (letters mapped), for "refuse options"
+ * @param compressChoice "zlib", "zlibx" or another name the client forced; null when -z was negotiated or off
+ * @param checksumChoice the transfer checksum the client forced with --checksum-choice; null when negotiated
+ * @param refusal        the message for an option this daemon cannot honour, or null
  */
 public record ClientArgs(boolean sender, boolean recursive, boolean links, boolean hardLinks, boolean perms,
                          boolean times, boolean owner, boolean group, boolean devices, boolean specials,
                          boolean checksum, boolean dryRun, boolean compress, boolean delete, boolean numericIds,
-                         int timeout, String capabilities, List<String> paths) {
+                         boolean ignoreTimes, boolean sizeOnly, boolean update, boolean existing,
+                         boolean ignoreExisting, boolean fsync, int timeout, String compressChoice,
+                         String checksumChoice, String capabilities, Set<String> used, List<String> paths,
+                         String refusal) {
+
+    private static final Map<Character, String> LETTERS = Map.ofEntries(
+            Map.entry('r', "recursive"), Map.entry('l', "links"), Map.entry('H', "hard-links"),
+            Map.entry('p', "perms"), Map.entry('t', "times"), Map.entry('o', "owner"), Map.entry('g', "group"),
+            Map.entry('D', "devices"), Map.entry('c', "checksum"), Map.entry('n', "dry-run"),
+            Map.entry('z', "compress"), Map.entry('v', "verbose"), Map.entry('q', "quiet"),
+            Map.entry('i', "itemize-changes"), Map.entry('u', "update"), Map.entry('d', "dirs"),
+            Map.entry('x', "one-file-system"), Map.entry('L', "copy-links"), Map.entry('k', "copy-dirlinks"),
+            Map.entry('K', "keep-dirlinks"), Map.entry('S', "sparse"), Map.entry('I', "ignore-times"),
+            Map.entry('O', "omit-dir-times"), Map.entry('J', "omit-link-times"), Map.entry('m', "prune-empty-dirs"),
+            Map.entry('y', "fuzzy"), Map.entry('W', "whole-file"), Map.entry('U', "atimes"),
+            Map.entry('N', "crtimes"), Map.entry('E', "executability"), Map.entry('R', "relative"),
+            Map.entry('b', "backup"), Map.entry('s', "secluded-args"), Map.entry('A', "acls"),
+            Map.entry('X', "xattrs"), Map.entry('B', "block-size"), Map.entry('T', "temp-dir"));
+
+    /** Letters whose effect this daemon does not implement; refused rather than silently ignored. */
+    private static final String UNSUPPORTED_LETTERS = "RbsAXBTUNE";
 
     public boolean capability(char c) {
         return capabilities.indexOf(c) >= 0;
@@ -23,101 +52,144 @@ public record ClientArgs(boolean sender, boolean recursive, boolean links, boole
         if (args.isEmpty() || !args.get(0).equals("--server")) {
             throw new RsyncException(ExitCode.PROTOCOL, "the client's arguments do not start with --server");
         }
-        boolean sender = false;
-        boolean recursive = false;
-        boolean links = false;
-        boolean hardLinks = false;
-        boolean perms = false;
-        boolean times = false;
-        boolean owner = false;
-        boolean group = false;
-        boolean devices = false;
-        boolean specials = false;
-        boolean checksum = false;
-        boolean dryRun = false;
-        boolean compress = false;
-        boolean delete = false;
-        boolean numericIds = false;
-        int timeout = 0;
-        String caps = "";
-        List<String> paths = new ArrayList<>();
+        Builder b = new Builder();
         boolean inPaths = false;
         for (int i = 1; i < args.size(); i++) {
             String a = args.get(i);
             if (inPaths) {
-                paths.add(a);
+                b.paths.add(a);
             } else if (a.equals(".")) {
                 inPaths = true;
             } else if (a.startsWith("--")) {
-                String name = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
-                String value = a.contains("=") ? a.substring(a.indexOf('=') + 1) : null;
-                switch (name) {
-                    case "--sender" -> sender = true;
-                    case "--delete", "--delete-during", "--delete-delay", "--delete-after", "--delete-before",
-                            "--del" -> delete = true;
-                    case "--numeric-ids" -> numericIds = true;
-                    case "--timeout" -> timeout = number(a, value);
-                    case "--devices" -> devices = true;
-                    case "--specials" -> specials = true;
-                    case "--no-implied-dirs", "--force", "--partial", "--omit-dir-times", "--size-only",
-                            "--ignore-times", "--existing", "--ignore-existing", "--checksum-seed",
-                            "--compress-level", "--checksum-choice", "--compress-choice", "--modify-window",
-                            "--max-delete", "--log-format", "--out-format", "--mkpath", "--fsync",
-                            "--no-whole-file", "--whole-file", "--safe-links" -> {
-                        // accepted: they do not change how the stream is parsed
-                    }
-                    default -> throw new RsyncException(ExitCode.UNSUPPORTED,
-                            "rsync: on remote machine: " + name + ": unknown option");
-                }
+                b.longOption(a);
             } else if (a.startsWith("-")) {
-                for (int j = 1; j < a.length(); j++) {
-                    char c = a.charAt(j);
-                    if (c == 'e') {
-                        caps = a.substring(j + 1); // the rest of the bundle is the client's capabilities
-                        break;
-                    }
-                    switch (c) {
-                        case 'r' -> recursive = true;
-                        case 'l' -> links = true;
-                        case 'H' -> hardLinks = true;
-                        case 'p' -> perms = true;
-                        case 't' -> times = true;
-                        case 'o' -> owner = true;
-                        case 'g' -> group = true;
-                        case 'D' -> devices = specials = true;
-                        case 'c' -> checksum = true;
-                        case 'n' -> dryRun = true;
-                        case 'z' -> compress = true;
-                        case 'v', 'q', 'i', 'u', 'd', 'x', 'L', 'k', 'K', 'S', 'I', 'O', 'J', 'm', 'y', 'W', 'b',
-                                'U', 'N' -> {
-                            // verbosity, update, one-file-system and the like: no effect on the wire format
-                        }
-                        case 's' -> throw new RsyncException(ExitCode.UNSUPPORTED,
-                                "rsync: on remote machine: -s (--secluded-args) is not supported by this daemon");
-                        default -> throw new RsyncException(ExitCode.UNSUPPORTED,
-                                "rsync: on remote machine: -" + c + ": unknown option");
-                    }
-                }
+                b.letters(a);
             } else {
                 throw new RsyncException(ExitCode.PROTOCOL, "unexpected argument before \".\": " + a);
             }
         }
-        if (!caps.isEmpty() && caps.charAt(0) == '.') {
-            caps = caps.substring(1); // "e." + capabilities: the '.' stands for the version in old clients
-        }
-        return new ClientArgs(sender, recursive, links, hardLinks, perms, times, owner, group, devices, specials,
-                checksum, dryRun, compress, delete, numericIds, timeout, caps, paths);
+        return b.build();
     }
 
-    private static int number(String arg, String value) throws RsyncException {
-        try {
-            int v = Integer.parseInt(value);
-            if (v < 0) {
-                throw new NumberFormatException();
+    private static final class Builder {
+        boolean sender, recursive, links, hardLinks, perms, times, owner, group, devices, specials, checksum;
+        boolean dryRun, compress, delete, numericIds, ignoreTimes, sizeOnly, update, existing, ignoreExisting;
+        boolean fsync;
+        int timeout;
+        String compressChoice;
+        String checksumChoice;
+        String caps = "";
+        final Set<String> used = new LinkedHashSet<>();
+        final List<String> paths = new ArrayList<>();
+        String refusal;
+
+        void refuse(String message) {
+            if (refusal == null) {
+                refusal = message;
             }
-            return v;
-        } catch (NumberFormatException | NullPointerException e) {
-            throw new RsyncException(ExitCode.SYNTAX, "invalid option value in " + arg);
+        }
+
+        void longOption(String a) {
+            String name = a.contains("=") ? a.substring(2, a.indexOf('=')) : a.substring(2);
+            String value = a.contains("=") ? a.substring(a.indexOf('=') + 1) : null;
+            used.add(name);
+            switch (name) {
+                case "sender" -> sender = true;
+                case "delete", "delete-during", "delete-delay", "delete-after", "delete-before", "del",
+                        "delete-excluded" -> delete = true;
+                case "numeric-ids" -> numericIds = true;
+                case "timeout" -> timeout = number(a, value);
+                case "devices" -> devices = true;
+                case "specials" -> specials = true;
+                case "size-only" -> sizeOnly = true;
+                case "ignore-times" -> ignoreTimes = true;
+                case "existing", "ignore-non-existing" -> existing = true;
+                case "ignore-existing" -> ignoreExisting = true;
+                case "fsync" -> fsync = true;
+                case "new-compress" -> compressChoice = "zlibx";
+                case "old-compress" -> compressChoice = "zlib";
+                case "compress-choice", "zc" -> compressChoice = value;
+                case "checksum-choice", "cc" -> checksumChoice = value;
+                case "no-implied-dirs", "force", "partial", "omit-dir-times", "checksum-seed", "compress-level",
+                        "modify-window", "max-delete", "log-format", "out-format", "mkpath", "no-whole-file",
+                        "whole-file", "safe-links", "skip-compress", "ignore-errors", "no-W", "munge-links",
+                        "delay-updates", "min-size", "max-size", "stats", "progress", "info", "debug", "inplace",
+                        "append", "append-verify" -> {
+                    if (name.startsWith("append") || name.equals("inplace")) {
+                        refuse("rsync: on remote machine: --" + name + ": not supported by this daemon "
+                                + "(it always writes a new file and renames it into place)");
+                    }
+                }
+                default -> refuse("rsync: on remote machine: --" + name + ": unknown option");
+            }
+        }
+
+        void letters(String a) {
+            for (int j = 1; j < a.length(); j++) {
+                char c = a.charAt(j);
+                if (c == 'e') {
+                    caps = a.substring(j + 1); // the rest of the bundle is the client's capabilities
+                    return;
+                }
+                String name = LETTERS.get(c);
+                if (name == null) {
+                    refuse("rsync: on remote machine: -" + c + ": unknown option");
+                    continue;
+                }
+                used.add(name);
+                if (UNSUPPORTED_LETTERS.indexOf(c) >= 0) {
+                    refuse("rsync: on remote machine: --" + name + " (-" + c + ") is not supported by this daemon");
+                }
+                switch (c) {
+                    case 'r' -> recursive = true;
+                    case 'l' -> links = true;
+                    case 'H' -> hardLinks = true;
+                    case 'p' -> perms = true;
+                    case 't' -> times = true;
+                    case 'o' -> owner = true;
+                    case 'g' -> group = true;
+                    case 'D' -> devices = specials = true;
+                    case 'c' -> checksum = true;
+                    case 'n' -> dryRun = true;
+                    case 'z' -> compress = true;
+                    case 'I' -> ignoreTimes = true;
+                    case 'u' -> update = true;
+                    default -> {
+                        // verbosity, one-file-system and the like: no effect on the receiving side here
+                    }
+                }
+            }
+        }
+
+        int number(String arg, String value) {
+            try {
+                int v = Integer.parseInt(value);
+                if (v >= 0) {
+                    return v;
+                }
+            } catch (NumberFormatException | NullPointerException e) {
+                // refused below
+            }
+            refuse("rsync: on remote machine: invalid option value in " + arg);
+            return 0;
+        }
+
+        ClientArgs build() {
+            if (!caps.isEmpty() && caps.charAt(0) == '.') {
+                caps = caps.substring(1); // "e." + capabilities: the '.' stands for the version in old clients
+            }
+            if (compressChoice != null) {
+                compress = !compressChoice.equals("none");
+                if (!compressChoice.equals("zlib") && !compressChoice.equals("zlibx")
+                        && !compressChoice.equals("none")) {
+                    refuse("rsync: on remote machine: unknown compress name: " + compressChoice
+                            + " (this daemon has zlibx and zlib)");
+                }
+            }
+            return new ClientArgs(sender, recursive, links, hardLinks, perms, times, owner, group, devices,
+                    specials, checksum, dryRun, compress, delete, numericIds, ignoreTimes, sizeOnly, update,
+                    existing, ignoreExisting, fsync, timeout, compressChoice, checksumChoice, caps, Set.copyOf(used),
+                    List.copyOf(paths), refusal);
         }
     }
 }

@@ -1,12 +1,15 @@
 package io.camelrsync.daemon;
 
 import io.camelrsync.checksum.ChecksumAlgorithm;
+import io.camelrsync.daemonconf.ModuleConf;
 import io.camelrsync.filter.FilterRules;
+import io.camelrsync.flist.ChmodRules;
 import io.camelrsync.flist.FileEntry;
 import io.camelrsync.flist.FileListOrder;
 import io.camelrsync.flist.FileListReader;
 import io.camelrsync.flist.FileListReader.Entry;
 import io.camelrsync.protocol.ExitCode;
+import io.camelrsync.protocol.ItemFlags;
 import io.camelrsync.protocol.Limits;
 import io.camelrsync.protocol.MessageCode;
 import io.camelrsync.protocol.MultiplexReader;
@@ -16,7 +19,9 @@ import io.camelrsync.protocol.RsyncException;
 import io.camelrsync.protocol.WireInput;
 import io.camelrsync.protocol.WireOutput;
 import io.camelrsync.receiver.BasisSums;
+import io.camelrsync.receiver.DeflatedTokens;
 import io.camelrsync.receiver.TokenReceiver;
+import io.camelrsync.receiver.TokenSource;
 import io.camelrsync.sender.SumHead;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -24,20 +29,15 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributeView;
-import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
 import java.security.SecureRandom;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -66,32 +66,27 @@ public final class ReceiveSession {
     private static final int CF_INPLACE_PARTIAL = 0x40;
     private static final int CF_VARINT = 0x80;
     private static final int CF_ID0_NAMES = 0x100;
-    private static final int ITEM_TRANSFER = 1 << 15;
-    private static final int ITEM_IS_NEW = 1 << 13;
-    private static final int ITEM_REPORT_SIZE = 1 << 2;
-    private static final int ITEM_REPORT_TIME = 1 << 3;
-    private static final int ITEM_BASIS_TYPE_FOLLOWS = 1 << 11;
-    private static final int ITEM_XNAME_FOLLOWS = 1 << 12;
+    private static final List<String> COMPRESSIONS = List.of("zlibx", "zlib", "none");
 
     private final ModuleRequest request;
     private final ClientArgs args;
     private final Path moduleRoot;
     private final Consumer<String> log;
     private final long timeoutMillis;
+    private final boolean dryRun;
     private final ReceiveStats stats = new ReceiveStats();
-    private final boolean root = "root".equals(System.getProperty("user.name"));
 
-    private Path dest;
+    private DestinationTree tree;
     private Entry[] sorted;
     private int[] firstOfGroup;
     private final Map<Integer, Pending> pending = new ConcurrentHashMap<>();
-    private final Set<Path> safeDirs = ConcurrentHashMap.newKeySet();
     private ChecksumAlgorithm algorithm;
+    private ChecksumAlgorithm fileSumAlgorithm;
+    private TokenSource tokenSource;
     private int seed;
     private boolean seedFirst;
     private FilterRules filters = FilterRules.empty();
-    private Map<Integer, String> userNames = Map.of();
-    private Map<Integer, String> groupNames = Map.of();
+    private FilterRules daemonFilters = FilterRules.empty();
 
     /** A transfer we asked for: the sums we sent and the old copy they describe. */
     private record Pending(SumHead head, Path basis) {
@@ -104,6 +99,7 @@ public final class ReceiveSession {
         this.moduleRoot = moduleRoot;
         this.log = log;
         this.timeoutMillis = timeoutMillis;
+        this.dryRun = args.dryRun();
     }
 
     public ReceiveStats run(InputStream in, OutputStream socketOut) throws IOException {
@@ -118,19 +114,51 @@ public final class ReceiveSession {
         compat |= args.capability('v') ? CF_VARINT : 0;
         compat |= args.capability('u') ? CF_ID0_NAMES : 0;
         plain.writeVarint(compat); // never CF_INC_RECURSE: we take the whole list first
+        String refusal = args.refusal();
         algorithm = ChecksumAlgorithm.MD5;
-        if ((compat & CF_VARINT) != 0) {
-            StringBuilder ours = new StringBuilder();
-            for (ChecksumAlgorithm a : ChecksumAlgorithm.values()) {
-                ours.append(a.wireName()).append(' ');
+        ChecksumAlgorithm fileSum = null;
+        if (args.checksumChoice() != null) {
+            String[] names = args.checksumChoice().split(",", 2);
+            algorithm = checksumNamed(names[0]);
+            fileSum = names.length > 1 ? checksumNamed(names[1]) : algorithm;
+            if (algorithm == null || fileSum == null) {
+                refusal = refusal != null ? refusal : "rsync: on remote machine: unknown checksum name in "
+                        + "--checksum-choice=" + args.checksumChoice() + " (this daemon has " + checksumList() + ")";
+                algorithm = ChecksumAlgorithm.MD5;
+                fileSum = algorithm;
             }
-            plain.writeVstring(ours.append("none").toString());
-            plain.flush();
-            List<String> theirs = Arrays.asList(new WireInput(in).readVstring(Limits.MAX_NSTR).trim().split("\\s+"));
-            algorithm = Arrays.stream(ChecksumAlgorithm.values()).filter(a -> theirs.contains(a.wireName()))
-                    .findFirst().orElseThrow(() -> RsyncException.protocol("no common checksum with the client: "
-                            + theirs));
         }
+        boolean negotiated = (compat & CF_VARINT) != 0;
+        String compression = !args.compress() ? "none" : args.compressChoice() != null ? args.compressChoice()
+                : negotiated ? null : "zlib";
+        if (negotiated) {
+            // rsync sends every list before reading the peer's, so neither side waits on the other
+            if (args.checksumChoice() == null) {
+                plain.writeVstring(checksumList() + " none");
+            }
+            if (compression == null) {
+                plain.writeVstring(String.join(" ", COMPRESSIONS));
+            }
+            plain.flush();
+            WireInput setup = new WireInput(in);
+            if (args.checksumChoice() == null) {
+                List<String> theirs = words(setup.readVstring(Limits.MAX_NSTR));
+                algorithm = Arrays.stream(ChecksumAlgorithm.values()).filter(a -> theirs.contains(a.wireName()))
+                        .findFirst().orElseThrow(() -> RsyncException.protocol("no common checksum with the client: "
+                                + theirs));
+            }
+            if (compression == null) {
+                List<String> theirs = words(setup.readVstring(Limits.MAX_NSTR));
+                compression = COMPRESSIONS.stream().filter(theirs::contains).findFirst().orElseThrow(() ->
+                        RsyncException.protocol("no common compression with the client: " + theirs));
+            }
+        }
+        fileSumAlgorithm = fileSum == null ? algorithm : fileSum;
+        tokenSource = switch (compression) {
+            case "zlib" -> new DeflatedTokens(true, protocol);
+            case "zlibx" -> new DeflatedTokens(false, protocol);
+            default -> TokenSource.plain();
+        };
         seed = new SecureRandom().nextInt() & 0x7fffffff;
         seedFirst = (compat & CF_SEED_FIX) != 0;
         plain.writeInt(seed);
@@ -142,30 +170,52 @@ public final class ReceiveSession {
         demux.start("rsyncd-demux");
         WireInput data = new WireInput(demux.data());
 
-        if (request.module().readOnly()) {
+        ModuleConf module = request.module();
+        if (refusal == null) {
+            refusal = RefusedOptions.check(module.refuseOptions(), args.used());
+        }
+        if (refusal != null) {
+            refuse(mux, protocol, refusal, ExitCode.UNSUPPORTED);
+            return stats;
+        }
+        if (module.readOnly()) {
             refuse(mux, protocol, "ERROR: module is read only", ExitCode.SYNTAX);
             return stats;
         }
         if (args.sender()) {
-            refuse(mux, protocol, "ERROR: sending files from this daemon is not supported yet", ExitCode.UNSUPPORTED);
+            refuse(mux, protocol, "ERROR: this daemon only receives: pulling files from it is not supported",
+                    ExitCode.UNSUPPORTED);
             return stats;
         }
-        dest = destination();
-        if (args.delete()) {
+        try {
+            daemonFilters = daemonFilters(module);
+            tree = new DestinationTree(destination(), new DestinationTree.Policy(args.perms(), args.times(),
+                    args.owner(), args.group(), args.fsync(), module.mungeSymlinks().orElse(false),
+                    ChmodRules.parse(module.incomingChmod()), ModuleIdentity.of(module)));
+        } catch (IOException | IllegalArgumentException e) {
+            refuse(mux, protocol, "ERROR: module " + module.name() + " is misconfigured: " + e.getMessage(),
+                    ExitCode.FILE_SELECT);
+            return stats;
+        }
+        if (args.delete() || args.used().contains("prune-empty-dirs")) { // recv_filter_list's receiver_wants_list
             for (int len; (len = data.readInt()) != 0; ) {
                 if (len < 0 || len >= Limits.MAX_PATH) {
                     throw RsyncException.protocol("filter rule of " + len + " bytes");
                 }
                 String rule = new String(data.readBytes(len, Limits.MAX_PATH, "filter rule"), StandardCharsets.UTF_8);
-                filters = filters.withRule(rule);
+                try {
+                    filters = filters.withReceiverRule(rule);
+                } catch (IllegalArgumentException e) {
+                    refuse(mux, protocol, "ERROR: " + e.getMessage(), ExitCode.UNSUPPORTED);
+                    return stats;
+                }
             }
         }
         FileListReader.Options fo = new FileListReader.Options(protocol, (compat & CF_VARINT) != 0, args.owner(),
                 args.group(), args.devices(), args.specials(), args.links(), args.hardLinks(),
-                (compat & CF_ID0_NAMES) != 0, 0);
+                (compat & CF_ID0_NAMES) != 0, args.checksum() ? fileSumAlgorithm.digestLength() : 0);
         FileListReader.Received list = new FileListReader(fo).read(data, args.numericIds());
-        userNames = list.userNames();
-        groupNames = list.groupNames();
+        tree.names(list.userNames(), list.groupNames());
         sortAndCheck(list.entries());
         stats.files = sorted.length;
 
@@ -173,15 +223,31 @@ public final class ReceiveSession {
         CompletableFuture<List<Integer>> phase0 = new CompletableFuture<>();
         CompletableFuture<Void> received = new CompletableFuture<>();
         boolean deleting = args.delete() && list.ioError() == 0; // a sender that could not read everything
-        CompletableFuture<Void> generator = CompletableFuture.runAsync(() -> {
+        // a thread of its own, like rsync's generator process: it blocks on the client, so no shared pool
+        CompletableFuture<Void> generator = new CompletableFuture<>();
+        Thread gen = new Thread(() -> {
             try {
                 generate(out, mux, protocol, deleting, phase0, received);
+                generator.complete(null);
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                generator.completeExceptionally(new java.io.UncheckedIOException(e));
+                demux.abort(e); // the receiver must not wait for data that will never be asked for
+            } catch (RuntimeException | Error e) {
+                generator.completeExceptionally(e);
+                demux.abort(new IOException("the generator failed", e));
             }
-        });
+        }, "rsyncd-generator");
+        gen.setDaemon(true);
+        gen.start();
         try {
-            receive(data, protocol, phase0);
+            try {
+                receive(data, protocol, phase0);
+            } catch (IOException e) {
+                if (generator.isCompletedExceptionally()) {
+                    generator.get(); // the generator's failure is the cause; report that one
+                }
+                throw e;
+            }
             received.complete(null);
             generator.get(timeoutMillis, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
@@ -206,6 +272,54 @@ public final class ReceiveSession {
             mux.sendInt(MessageCode.ERROR_EXIT, code);
         }
         mux.flush();
+    }
+
+    private static ChecksumAlgorithm checksumNamed(String name) {
+        return Arrays.stream(ChecksumAlgorithm.values()).filter(a -> a.wireName().equals(name.strip()))
+                .findFirst().orElse(null);
+    }
+
+    private static String checksumList() {
+        StringBuilder ours = new StringBuilder();
+        for (ChecksumAlgorithm a : ChecksumAlgorithm.values()) {
+            ours.append(ours.length() == 0 ? "" : " ").append(a.wireName());
+        }
+        return ours.toString();
+    }
+
+    private static List<String> words(String s) {
+        return Arrays.asList(s.trim().split("\\s+"));
+    }
+
+    /** The module's own rules (clientserver.c: filter, include from, include, exclude from, exclude). */
+    private static FilterRules daemonFilters(ModuleConf module) throws IOException {
+        FilterRules rules = FilterRules.empty().withDaemonWords(module.filter(), "filter");
+        String includeFrom = module.string("include from", null);
+        if (includeFrom != null && !includeFrom.isBlank()) {
+            rules = rules.withIncludeFrom(Path.of(includeFrom.strip()));
+        }
+        rules = rules.withDaemonWords(module.string("include", null), "include");
+        String excludeFrom = module.string("exclude from", null);
+        if (excludeFrom != null && !excludeFrom.isBlank()) {
+            rules = rules.withExcludeFrom(Path.of(excludeFrom.strip()));
+        }
+        return rules.withDaemonWords(module.exclude(), "exclude");
+    }
+
+    /** Whether the module's rules exclude the path or one of its parent directories (rsync's DIR2WILD3). */
+    private boolean daemonRefuses(String path, boolean isDir) {
+        if (daemonFilters.isEmpty() || path.equals(".")) {
+            return false;
+        }
+        if (daemonFilters.isExcluded(path, isDir)) {
+            return true;
+        }
+        for (int slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
+            if (daemonFilters.isExcluded(path.substring(0, slash), true)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Module path plus the path below the module the client named, which must stay inside. */
@@ -283,25 +397,55 @@ public final class ReceiveSession {
         List<Integer> dirsToTouch = new ArrayList<>();
         for (int i = 0; i < sorted.length; i++) {
             Entry e = sorted[i];
-            Path dst = resolve(e.path());
             int type = e.mode() & FileEntry.S_IFMT;
-            if (type == FileEntry.S_IFDIR) {
-                makeDirectory(dst);
-                dirsToTouch.add(i);
-                if (deleting && e.isContentDir()) {
+            if (daemonRefuses(e.path(), type == FileEntry.S_IFDIR)) {
+                if (!daemonRefuses(parentOf(e.path()), true)) { // once per refused tree, as rsync skips the rest
+                    xferError(mux, "ERROR: daemon refused to receive " + (type == FileEntry.S_IFDIR ? "directory"
+                            : "file") + " \"" + e.path() + "\"" + (type == FileEntry.S_IFDIR
+                            ? "\n*** Skipping any contents from this failed directory ***" : ""));
+                }
+                continue;
+            }
+            Path dst = tree.resolve(e.path());
+            if (dryRun) {
+                if (type == FileEntry.S_IFREG && firstOfGroup[i] < 0) {
+                    requestIfChanged(out, i, e, dst);
+                } else if (type == FileEntry.S_IFDIR && deleting && e.isContentDir()
+                        && Files.isDirectory(dst, LinkOption.NOFOLLOW_LINKS)) {
                     deleteExtraneous(mux, dst, e.path(), children.getOrDefault(e.path(), Set.of()));
                 }
-            } else if (type == FileEntry.S_IFLNK) {
-                if (args.links()) {
-                    makeSymlink(dst, e);
+                continue;
+            }
+            try {
+                if (type == FileEntry.S_IFDIR) {
+                    tree.makeDirectory(dst);
+                    dirsToTouch.add(i);
+                    if (deleting && e.isContentDir()) {
+                        deleteExtraneous(mux, dst, e.path(), children.getOrDefault(e.path(), Set.of()));
+                    }
+                } else if (type == FileEntry.S_IFLNK) {
+                    if (args.links()) {
+                        tree.makeSymlink(dst, e);
+                    }
+                } else if (type == FileEntry.S_IFREG) {
+                    if (firstOfGroup[i] < 0) { // other members are linked once the first is in place
+                        requestIfChanged(out, i, e, dst);
+                    }
+                } else if (type == FileEntry.S_IFCHR || type == FileEntry.S_IFBLK) {
+                    if (!tree.canMakeDevices()) {
+                        xferError(mux, "skipping device \"" + e.path() + "\": only a module running as root "
+                                + "can create devices");
+                    } else {
+                        tree.makeSpecial(dst, e);
+                    }
+                } else {
+                    tree.makeSpecial(dst, e);
                 }
-            } else if (type == FileEntry.S_IFREG) {
-                if (firstOfGroup[i] >= 0) {
-                    continue; // linked once its group's first member is in place
-                }
-                requestIfChanged(out, i, e, dst);
-            } else {
-                log.accept("skipping non-regular file \"" + e.path() + "\" (devices and specials are not supported)");
+            } catch (RsyncException fatal) {
+                throw fatal;
+            } catch (IOException failed) {
+                xferError(mux, "rsync: [generator] failed to create \"" + e.path() + "\" in module "
+                        + request.module().name() + ": " + failed.getMessage());
             }
         }
         out.writeNdx(Ndx.DONE);
@@ -309,9 +453,9 @@ public final class ReceiveSession {
         List<Integer> redo = phase0.join();
         for (int ndx : redo) {
             Entry e = sorted[ndx];
-            Path dst = resolve(e.path());
+            Path dst = tree.resolve(e.path());
             Path basis = Files.isRegularFile(dst, LinkOption.NOFOLLOW_LINKS) ? dst : null;
-            request(out, ndx, ITEM_TRANSFER, BasisSums.head(basis == null ? 0 : Files.size(basis), true,
+            request(out, ndx, ItemFlags.TRANSFER, BasisSums.head(basis == null ? 0 : Files.size(basis), true,
                     algorithm.digestLength()), basis);
         }
         out.writeNdx(Ndx.DONE);
@@ -331,29 +475,80 @@ public final class ReceiveSession {
         received.join();
         for (int k = dirsToTouch.size() - 1; k >= 0; k--) {
             Entry e = sorted[dirsToTouch.get(k)];
-            applyAttributes(resolve(e.path()), e);
+            tree.applyAttributes(tree.resolve(e.path()), e);
         }
         out.writeNdx(Ndx.DONE);
         out.flush();
     }
 
+    private static String parentOf(String path) {
+        int slash = path.lastIndexOf('/');
+        return slash < 0 ? "." : path.substring(0, slash);
+    }
+
+    /** An error about one file: the client shows it and ends with exit code 23, the session goes on. */
+    private void xferError(MultiplexWriter mux, String text) throws IOException {
+        stats.errors++;
+        log.accept(text + " (module " + request.module().name() + ")");
+        mux.sendMessage(MessageCode.ERROR_XFER, (text + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** generator.c quick_check_ok plus the options that skip files (-u, --existing, --ignore-existing). */
     private void requestIfChanged(WireOutput out, int ndx, Entry e, Path dst) throws IOException {
-        java.nio.file.attribute.BasicFileAttributes a = attrsOrNull(dst);
-        if (a != null && a.isRegularFile() && a.size() == e.size()
-                && a.lastModifiedTime().toInstant().getEpochSecond() == e.mtime()) {
-            applyAttributes(dst, e);
-            linkGroup(ndx, dst);
+        BasicFileAttributes a = DestinationTree.attrsOrNull(dst);
+        if (a == null ? args.existing() : args.ignoreExisting()) {
             return;
         }
-        if (a != null && !a.isRegularFile()) {
-            deleteTree(dst);
+        boolean regular = a != null && a.isRegularFile();
+        long mtime = regular ? a.lastModifiedTime().toInstant().getEpochSecond() : 0;
+        if (regular && args.update() && mtime > e.mtime()) {
+            return; // -u: the receiver's copy is newer
+        }
+        if (regular && !args.ignoreTimes() && a.size() == e.size() && unchanged(dst, e, mtime)) {
+            if (!dryRun) {
+                tree.applyAttributes(dst, e);
+                linkGroup(ndx, dst);
+            }
+            return;
+        }
+        if (a != null && !regular && !dryRun) {
+            DestinationTree.deleteTree(dst);
             a = null;
+        }
+        int iflags = ItemFlags.TRANSFER | (a == null ? ItemFlags.IS_NEW : ItemFlags.REPORT_SIZE
+                | ItemFlags.REPORT_TIME);
+        if (args.checksum()) {
+            iflags |= ItemFlags.REPORT_CHANGE;
+        }
+        if (dryRun) {
+            pending.put(ndx, new Pending(null, null)); // rsync's !do_xfers: the index and flags only
+            out.writeNdx(ndx);
+            out.writeShortInt(iflags);
+            return;
         }
         Path basis = a == null ? null : dst;
         SumHead head = basis == null ? new SumHead(0, 0, 0, 0)
                 : BasisSums.head(a.size(), false, algorithm.digestLength());
-        request(out, ndx, ITEM_TRANSFER | (a == null ? ITEM_IS_NEW : ITEM_REPORT_SIZE | ITEM_REPORT_TIME), head,
-                basis);
+        request(out, ndx, iflags, head, basis);
+    }
+
+    private boolean unchanged(Path dst, Entry e, long mtime) throws IOException {
+        if (args.checksum()) {
+            return e.checksum() != null && MessageDigest.isEqual(e.checksum(), fileChecksum(dst));
+        }
+        return args.sizeOnly() || mtime == e.mtime();
+    }
+
+    /** checksum.c file_checksum: the whole file through the file-list checksum, unseeded. */
+    private byte[] fileChecksum(Path p) throws IOException {
+        ChecksumAlgorithm.FileDigest d = fileSumAlgorithm.fileDigest();
+        byte[] buf = new byte[256 * 1024];
+        try (InputStream in = Files.newInputStream(p, LinkOption.NOFOLLOW_LINKS)) {
+            for (int n; (n = in.read(buf)) > 0; ) {
+                d.update(buf, 0, n);
+            }
+        }
+        return d.digest();
     }
 
     private void request(WireOutput out, int ndx, int iflags, SumHead head, Path basis) throws IOException {
@@ -369,31 +564,6 @@ public final class ReceiveSession {
         }
     }
 
-    private void makeDirectory(Path dst) throws IOException {
-        java.nio.file.attribute.BasicFileAttributes a = attrsOrNull(dst);
-        if (a != null && a.isDirectory()) {
-            return;
-        }
-        if (a != null) {
-            deleteTree(dst);
-        }
-        Files.createDirectory(dst);
-    }
-
-    private void makeSymlink(Path dst, Entry e) throws IOException {
-        String target = new String(e.linkTarget(), StandardCharsets.UTF_8);
-        java.nio.file.attribute.BasicFileAttributes a = attrsOrNull(dst);
-        if (a != null) {
-            if (a.isSymbolicLink() && Files.readSymbolicLink(dst).toString().equals(target)) {
-                setTimes(dst, e);
-                return;
-            }
-            deleteTree(dst);
-        }
-        Files.createSymbolicLink(dst, Path.of(target)); // stored verbatim, never followed
-        setTimes(dst, e);
-    }
-
     private void deleteExtraneous(MultiplexWriter mux, Path dir, String rel, Set<String> keep) throws IOException {
         List<Path> extra = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
@@ -407,28 +577,43 @@ public final class ReceiveSession {
             String name = p.getFileName().toString();
             String path = rel.equals(".") ? name : rel + "/" + name;
             boolean isDir = Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS);
-            if (filters.isExcluded(path, isDir)) {
-                continue; // protected by the client's rules
+            if (filters.isExcluded(path, isDir) || daemonRefuses(path, isDir)) {
+                continue; // protected by the client's or the module's rules
             }
             deleteReported(mux, p, path);
         }
     }
 
-    /** Deletes a path and everything under it, reporting each entry as rsync does (contents first). */
-    private void deleteReported(MultiplexWriter mux, Path p, String path) throws IOException {
+    /**
+     * Deletes a path and everything under it, reporting each entry as rsync does (contents first). In a dry run
+     * only the report goes out. Entries the module's rules exclude stay, and so does their directory.
+     */
+    private boolean deleteReported(MultiplexWriter mux, Path p, String path) throws IOException {
         boolean isDir = Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS);
+        boolean emptied = true;
         if (isDir) {
             List<Path> kids = new ArrayList<>();
             try (DirectoryStream<Path> ds = Files.newDirectoryStream(p)) {
                 ds.forEach(kids::add);
             }
             for (Path k : kids) {
-                deleteReported(mux, k, path + "/" + k.getFileName());
+                String kidPath = path + "/" + k.getFileName();
+                if (daemonRefuses(kidPath, Files.isDirectory(k, LinkOption.NOFOLLOW_LINKS))) {
+                    emptied = false;
+                } else {
+                    emptied &= deleteReported(mux, k, kidPath);
+                }
+            }
+            if (!emptied) {
+                log.accept("cannot delete non-empty directory: " + path);
+                return false;
             }
         }
         boolean isLink = !isDir && Files.isSymbolicLink(p);
         boolean isFile = !isDir && !isLink && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS);
-        Files.deleteIfExists(p);
+        if (!dryRun) {
+            Files.deleteIfExists(p);
+        }
         if (isDir) {
             stats.deletedDirs++;
         } else if (isLink) {
@@ -440,12 +625,13 @@ public final class ReceiveSession {
         }
         byte[] b = path.getBytes(StandardCharsets.UTF_8);
         mux.sendMessage(MessageCode.DELETED, isDir ? Arrays.copyOf(b, b.length + 1) : b);
+        return true;
     }
 
     // ---------------------------------------------------------------- receiver
 
     private void receive(WireInput in, int protocol, CompletableFuture<List<Integer>> phase0) throws IOException {
-        TokenReceiver tokens = new TokenReceiver(algorithm);
+        TokenReceiver receiver = new TokenReceiver(algorithm);
         List<Integer> redo = new ArrayList<>();
         int phase = 0;
         while (true) {
@@ -464,28 +650,31 @@ public final class ReceiveSession {
                 throw RsyncException.protocol("Invalid file index: " + ndx + " [receiver]");
             }
             int iflags = in.readShortInt();
-            if ((iflags & (ITEM_BASIS_TYPE_FOLLOWS | ITEM_XNAME_FOLLOWS)) != 0) {
+            if ((iflags & (ItemFlags.BASIS_TYPE_FOLLOWS | ItemFlags.XNAME_FOLLOWS)) != 0) {
                 throw RsyncException.protocol("the client sent a basis type or name we never asked for");
             }
-            if ((iflags & ITEM_TRANSFER) == 0) {
+            if ((iflags & ItemFlags.TRANSFER) == 0) {
                 continue;
             }
             Pending p = pending.remove(ndx);
             if (p == null) {
                 throw RsyncException.protocol("the client sent file " + ndx + ", which we never requested");
             }
+            if (dryRun) {
+                continue; // a dry run echoes the index and flags only
+            }
             SumHead echoed = SumHead.read(in, algorithm.digestLength());
             if (!echoed.equals(p.head())) {
                 throw RsyncException.protocol("the client changed the block sums of file " + ndx);
             }
             Entry e = sorted[ndx];
-            Path dst = resolve(e.path());
-            Path tmp = Files.createTempFile(dst.getParent(), "." + dst.getFileName() + ".", "");
+            Path dst = tree.resolve(e.path());
+            Path tmp = tree.tempFor(dst);
             TokenReceiver.Result r;
             try (OutputStream fileOut = new BufferedOutputStream(Files.newOutputStream(tmp), 256 * 1024);
                  FileChannel basis = p.basis() == null ? null
                          : FileChannel.open(p.basis(), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-                r = tokens.receive(in, p.head(), basis, fileOut);
+                r = receiver.receive(in, tokenSource, p.head(), basis, fileOut);
             } catch (IOException | RuntimeException ex) {
                 Files.deleteIfExists(tmp);
                 throw ex;
@@ -503,11 +692,11 @@ public final class ReceiveSession {
             stats.transferredFiles++;
             stats.literalBytes += r.literal();
             stats.matchedBytes += r.matched();
-            applyAttributes(tmp, e);
             try {
-                Files.move(tmp, dst, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException ex) {
-                Files.move(tmp, dst, StandardCopyOption.REPLACE_EXISTING);
+                tree.commit(tmp, dst, e);
+            } catch (IOException | RuntimeException ex) {
+                Files.deleteIfExists(tmp);
+                throw ex;
             }
             linkGroup(ndx, dst);
         }
@@ -525,116 +714,21 @@ public final class ReceiveSession {
             if (firstOfGroup[i] != first) {
                 continue;
             }
-            Path member = resolve(sorted[i].path());
+            Path member = tree.resolve(sorted[i].path());
             Object want = Files.getAttribute(firstPath, "unix:ino", LinkOption.NOFOLLOW_LINKS);
-            java.nio.file.attribute.BasicFileAttributes a = attrsOrNull(member);
+            BasicFileAttributes a = DestinationTree.attrsOrNull(member);
             if (a != null && want.equals(Files.getAttribute(member, "unix:ino", LinkOption.NOFOLLOW_LINKS))) {
                 continue;
             }
             if (a != null) {
-                deleteTree(member);
+                DestinationTree.deleteTree(member);
             }
             try {
                 Files.createLink(member, firstPath);
             } catch (FileAlreadyExistsException raced) {
-                deleteTree(member);
+                DestinationTree.deleteTree(member);
                 Files.createLink(member, firstPath);
             }
         }
-    }
-
-    // ---------------------------------------------------------------- paths and attributes
-
-    /** The destination of a list entry; refuses any path whose parent chain holds a symlink or leaves dest. */
-    private Path resolve(String rel) throws IOException {
-        Path p = rel.equals(".") ? dest : dest.resolve(rel).normalize();
-        if (!p.startsWith(dest)) {
-            throw new RsyncException(ExitCode.UNSUPPORTED, "ABORTING: " + rel + " leaves the module");
-        }
-        Path parent = p.equals(dest) ? null : p.getParent();
-        if (parent != null && !safeDirs.contains(parent)) {
-            for (Path d = parent; d != null && d.startsWith(dest) && !d.equals(dest); d = d.getParent()) {
-                if (Files.isSymbolicLink(d) || !Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
-                    throw new RsyncException(ExitCode.UNSUPPORTED, "ABORTING: the parent of " + rel
-                            + " is not a directory (a symlink is never followed)");
-                }
-            }
-            safeDirs.add(parent);
-        }
-        return p;
-    }
-
-    private void applyAttributes(Path p, Entry e) throws IOException {
-        if (args.perms()) {
-            Files.setPosixFilePermissions(p, permissions(e.mode()));
-        }
-        if (root && args.owner()) {
-            setOwnership(p, e.uid(), userNames.get(e.uid()), true);
-        }
-        if (root && args.group()) {
-            setOwnership(p, e.gid(), groupNames.get(e.gid()), false);
-        }
-        if (args.times()) {
-            setTimes(p, e);
-        }
-    }
-
-    private void setTimes(Path p, Entry e) throws IOException {
-        if (!args.times()) {
-            return;
-        }
-        FileTime t = FileTime.from(Instant.ofEpochSecond(e.mtime(), e.mtimeNsec()));
-        Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setTimes(t, null, null);
-    }
-
-    /** By name when the client sent one that exists here, else by number (rsync's id mapping). */
-    private static void setOwnership(Path p, int id, String name, boolean user) throws IOException {
-        var view = Files.getFileAttributeView(p, java.nio.file.attribute.PosixFileAttributeView.class,
-                LinkOption.NOFOLLOW_LINKS);
-        if (name != null) {
-            var lookup = p.getFileSystem().getUserPrincipalLookupService();
-            try {
-                if (user) {
-                    view.setOwner(lookup.lookupPrincipalByName(name));
-                } else {
-                    view.setGroup(lookup.lookupPrincipalByGroupName(name));
-                }
-                return;
-            } catch (java.nio.file.attribute.UserPrincipalNotFoundException unknownHere) {
-                // fall back to the number
-            }
-        }
-        Files.setAttribute(p, user ? "unix:uid" : "unix:gid", id, LinkOption.NOFOLLOW_LINKS);
-    }
-
-    private static Set<PosixFilePermission> permissions(int mode) {
-        Set<PosixFilePermission> s = new HashSet<>();
-        PosixFilePermission[] all = PosixFilePermission.values(); // OWNER_READ .. OTHERS_EXECUTE
-        for (int i = 0; i < 9; i++) {
-            if ((mode & (0400 >> i)) != 0) {
-                s.add(all[i]);
-            }
-        }
-        return s;
-    }
-
-    private static java.nio.file.attribute.BasicFileAttributes attrsOrNull(Path p) throws IOException {
-        try {
-            return Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class,
-                    LinkOption.NOFOLLOW_LINKS);
-        } catch (NoSuchFileException e) {
-            return null;
-        }
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(p)) {
-                for (Path c : ds) {
-                    deleteTree(c);
-                }
-            }
-        }
-        Files.deleteIfExists(p);
     }
 }

@@ -53,6 +53,78 @@ public final class FilterRules {
         };
     }
 
+    /**
+     * A rule as a client sends it to the receiving side (exclude.c send_rules): protect and risk are exclude
+     * and include for deletion, hide/show and rules with the 's' modifier only concern the sender. Merge rules
+     * are refused: a daemon never reads files a client names.
+     */
+    public FilterRules withReceiverRule(String rule) {
+        String r = rule.strip();
+        if (r.equals("!") || r.equals("clear")) {
+            return EMPTY;
+        }
+        int sep = indexOfSeparator(r);
+        String kind = sep < 0 ? r : r.substring(0, sep);
+        String pattern = sep < 0 ? "" : r.substring(sep + 1);
+        String type = kind;
+        String modifiers = "";
+        int comma = kind.indexOf(',');
+        if (comma > 0) {
+            type = kind.substring(0, comma);
+            modifiers = kind.substring(comma + 1);
+        } else if (kind.length() > 1 && "+-PRHS.:".indexOf(kind.charAt(0)) >= 0) {
+            type = kind.substring(0, 1);
+            modifiers = kind.substring(1);
+        }
+        for (char m : modifiers.toCharArray()) {
+            if (m == 's') {
+                return this; // sender side only
+            }
+            if (m != 'r' && m != 'p') {
+                throw new IllegalArgumentException("filter rule '" + rule + "': the modifier '" + m
+                        + "' is not supported by this daemon");
+            }
+        }
+        return switch (type) {
+            case "-", "exclude", "P", "protect" -> with(new FilterRule(false, pattern));
+            case "+", "include", "R", "risk" -> with(new FilterRule(true, pattern));
+            case "H", "hide", "S", "show" -> this;
+            case ".", "merge", ":", "dir-merge" -> throw new IllegalArgumentException("filter rule '" + rule
+                    + "': merge rules from a client are refused (the daemon reads no file a client names)");
+            default -> throw new IllegalArgumentException("filter rule '" + rule + "': unknown rule kind '" + kind
+                    + "'");
+        };
+    }
+
+    /**
+     * rsyncd.conf's "filter", "include" and "exclude" values: whitespace separates the words, and in "filter" a
+     * rule kind word ("-", "+", "exclude", ...) takes the next word as its pattern.
+     */
+    public FilterRules withDaemonWords(String value, String param) {
+        FilterRules result = this;
+        String[] words = value == null ? new String[0] : value.strip().split("\\s+");
+        for (int i = 0; i < words.length; i++) {
+            String w = words[i];
+            if (w.isEmpty()) {
+                continue;
+            }
+            switch (param) {
+                case "exclude" -> result = result.withOldStyle(w, false);
+                case "include" -> result = result.withOldStyle(w, true);
+                default -> {
+                    boolean kindAlone = w.length() == 1 || w.equals("exclude") || w.equals("include")
+                            || w.equals("protect") || w.equals("risk") || w.equals("hide") || w.equals("show");
+                    if (kindAlone && i + 1 < words.length) {
+                        result = result.withReceiverRule(w + " " + words[++i]);
+                    } else {
+                        result = result.withReceiverRule(w);
+                    }
+                }
+            }
+        }
+        return result;
+    }
+
     public FilterRules withExcludeFrom(Path file) throws IOException {
         return withFile(file, false);
     }

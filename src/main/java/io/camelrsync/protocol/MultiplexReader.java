@@ -46,6 +46,19 @@ public final class MultiplexReader implements Runnable {
         return t;
     }
 
+    /** Ends every wait on the data: another part of the session failed and nothing more will be read. */
+    public void abort(IOException cause) {
+        lock.lock();
+        try {
+            if (failure == null) {
+                failure = cause;
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** The demultiplexed DATA bytes; reads wait at most the timeout for the peer. */
     public InputStream data() {
         return data;

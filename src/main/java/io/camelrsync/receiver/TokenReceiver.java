@@ -11,7 +11,7 @@ import java.nio.channels.FileChannel;
 import java.security.MessageDigest;
 
 /**
- * Rebuilds a file from the sender's tokens (receiver.c receive_data): literal runs, and blocks copied from the
+ * Rebuilds a file from the sender's tokens (receiver.c receive_data): literal data, and blocks copied from the
  * basis by index, then checks the whole-file checksum. Indexes are bounded by the sum head we sent.
  */
 public final class TokenReceiver {
@@ -27,24 +27,20 @@ public final class TokenReceiver {
     public record Result(long literal, long matched, boolean verified) {
     }
 
-    public Result receive(WireInput in, SumHead head, FileChannel basis, OutputStream out) throws IOException {
+    public Result receive(WireInput in, TokenSource tokens, SumHead head, FileChannel basis, OutputStream out)
+            throws IOException {
         ChecksumAlgorithm.FileDigest digest = algorithm.fileDigest();
         byte[] buf = new byte[Math.max(CHUNK, head.blockLength())];
         long literal = 0;
         long matched = 0;
         while (true) {
-            int token = in.readInt();
+            int token = tokens.next(in, buf);
             if (token == 0) {
                 break;
             }
             if (token > 0) {
-                for (int left = token; left > 0; ) {
-                    int n = Math.min(left, buf.length);
-                    in.readFully(buf, 0, n);
-                    out.write(buf, 0, n);
-                    digest.update(buf, 0, n);
-                    left -= n;
-                }
+                out.write(buf, 0, token);
+                digest.update(buf, 0, token);
                 literal += token;
                 continue;
             }
@@ -63,6 +59,7 @@ public final class TokenReceiver {
             }
             out.write(buf, 0, n);
             digest.update(buf, 0, n);
+            tokens.seeMatch(buf, n);
             matched += n;
         }
         byte[] expected = digest.digest();

@@ -31,7 +31,7 @@ class RsyncConsumerTest extends CamelTestSupport {
         }
         Files.createDirectories(work.resolve("inbox"));
         Path conf = work.resolve("rsyncd.conf");
-        Files.writeString(conf, "[inbox]\npath = " + work.resolve("inbox") + "\nread only = no\n");
+        Files.writeString(conf, "[inbox]\npath = " + work.resolve("inbox") + "\nread only = no\nuid = root\ngid = root\n");
         return new RouteBuilder() {
             @Override
             public void configure() {

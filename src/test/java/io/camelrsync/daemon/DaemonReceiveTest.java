@@ -83,7 +83,7 @@ class DaemonReceiveTest {
         Files.delete(src.resolve("a/fifo"));
         Path dest = Files.createDirectories(work.resolve("dest"));
         Path conf = work.resolve("rsyncd.conf");
-        Files.writeString(conf, "[m]\npath = " + dest + "\nread only = no\n");
+        Files.writeString(conf, "[m]\npath = " + dest + "\nread only = no\nuid = root\ngid = root\n");
         Push first = push(conf, protocol, src, true);
         assertEquals(0, first.exit(), first.clientOutput());
         assertSameTree(src, dest);
@@ -104,7 +104,7 @@ class DaemonReceiveTest {
         Path dest = Files.createDirectories(work.resolve("dest"));
         Files.writeString(dest.resolve("stale.txt"), "not in the source");
         Path conf = work.resolve("rsyncd.conf");
-        Files.writeString(conf, "[m]\npath = " + dest + "\nread only = no\n");
+        Files.writeString(conf, "[m]\npath = " + dest + "\nread only = no\nuid = root\ngid = root\n");
 
         Push first = push(conf, protocol, src);
         assertEquals(0, first.exit(), first.clientOutput());

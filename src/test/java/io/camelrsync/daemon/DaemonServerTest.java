@@ -40,7 +40,7 @@ class DaemonServerTest {
         RsyncDaemon.requireRsync();
         Path dest = Files.createDirectories(work.resolve("dest"));
         Path conf = work.resolve("rsyncd.conf");
-        Files.writeString(conf, "[m]\npath = " + dest + "\nread only = no\nmax connections = 20\n");
+        Files.writeString(conf, "[m]\npath = " + dest + "\nread only = no\nuid = root\ngid = root\nmax connections = 20\n");
         List<DaemonServer.Session> sessions = new CopyOnWriteArrayList<>();
         List<String> log = new CopyOnWriteArrayList<>();
         try (DaemonServer server = new DaemonServer(RsyncdConf.read(conf), log::add, sessions::add)) {

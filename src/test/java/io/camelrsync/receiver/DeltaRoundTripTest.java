@@ -78,7 +78,7 @@ class DeltaRoundTripTest {
         ByteArrayOutputStream rebuilt = new ByteArrayOutputStream();
         TokenReceiver.Result r;
         try (FileChannel b = FileChannel.open(basis, StandardOpenOption.READ)) {
-            r = new TokenReceiver(algo).receive(new WireInput(new ByteArrayInputStream(tokens.toByteArray())),
+            r = new TokenReceiver(algo).receive(new WireInput(new ByteArrayInputStream(tokens.toByteArray())), TokenSource.plain(),
                     readHead, b, rebuilt);
         }
         assertTrue(r.verified());
@@ -92,7 +92,7 @@ class DeltaRoundTripTest {
         WireOutput out = new WireOutput(tokens);
         out.writeInt(-(99 + 1));
         RsyncException e = assertThrows(RsyncException.class, () -> new TokenReceiver(ChecksumAlgorithm.MD5)
-                .receive(new WireInput(new ByteArrayInputStream(tokens.toByteArray())), new SumHead(3, 700, 2, 0),
+                .receive(new WireInput(new ByteArrayInputStream(tokens.toByteArray())), TokenSource.plain(), new SumHead(3, 700, 2, 0),
                         null, new ByteArrayOutputStream()));
         assertTrue(e.getMessage().contains("Invalid block index 99"), e.getMessage());
     }

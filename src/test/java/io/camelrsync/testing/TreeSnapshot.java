@@ -47,6 +47,9 @@ public final class TreeSnapshot {
                     case 0100000 -> "file";
                     case 0120000 -> "symlink";
                     case 0010000 -> "fifo";
+                    case 0140000 -> "socket";
+                    case 0020000 -> "char device " + a.get("rdev");
+                    case 0060000 -> "block device " + a.get("rdev");
                     default -> "other";
                 };
                 String digest = type.equals("file") ? sha256(p) : "";

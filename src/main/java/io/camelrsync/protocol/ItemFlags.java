@@ -1,4 +1,4 @@
-package io.camelrsync.client;
+package io.camelrsync.protocol;
 
 /** Itemize flags the generator sends with each file index (rsync.h ITEM_*). */
 public final class ItemFlags {

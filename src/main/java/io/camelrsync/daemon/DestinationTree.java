@@ -1,0 +1,299 @@
+package io.camelrsync.daemon;
+
+import io.camelrsync.flist.ChmodRules;
+import io.camelrsync.flist.FileEntry;
+import io.camelrsync.flist.FileListReader.Entry;
+import io.camelrsync.protocol.ExitCode;
+import io.camelrsync.protocol.RsyncException;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.FileChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.UserPrincipalNotFoundException;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The module directory a push writes into: every path is confined to it (no component may be a symlink and
+ * nothing may leave it), entries are created without following links, and attributes are applied as the
+ * client asked and the module allows (incoming chmod, the module's uid/gid when the daemon runs as root).
+ */
+final class DestinationTree {
+    /** What the session may do about ownership and modes, from the client's options and the module. */
+    record Policy(boolean perms, boolean times, boolean owner, boolean group, boolean fsync, boolean mungeSymlinks,
+                  ChmodRules incomingChmod, ModuleIdentity identity) {
+    }
+
+    static final String MUNGE_PREFIX = "/rsyncd-munged/";
+
+    private final Path dest;
+    private final Policy policy;
+    private final Set<Path> safeDirs = ConcurrentHashMap.newKeySet();
+    private Map<Integer, String> userNames = Map.of();
+    private Map<Integer, String> groupNames = Map.of();
+
+    DestinationTree(Path dest, Policy policy) {
+        this.dest = dest;
+        this.policy = policy;
+    }
+
+    /** Only a session acting as root may create device nodes. */
+    boolean canMakeDevices() {
+        return policy.identity().preservesOwnership();
+    }
+
+    void names(Map<Integer, String> users, Map<Integer, String> groups) {
+        this.userNames = users;
+        this.groupNames = groups;
+    }
+
+    /** The destination of a list entry; refuses any path whose parent chain holds a symlink or leaves dest. */
+    Path resolve(String rel) throws IOException {
+        Path p = rel.equals(".") ? dest : dest.resolve(rel).normalize();
+        if (!p.startsWith(dest)) {
+            throw new RsyncException(ExitCode.UNSUPPORTED, "ABORTING: " + rel + " leaves the module");
+        }
+        Path parent = p.equals(dest) ? null : p.getParent();
+        if (parent != null && !safeDirs.contains(parent)) {
+            // a missing component is fine (a dry run creates nothing; below it nothing can exist)
+            for (Path d = parent; d != null && d.startsWith(dest) && !d.equals(dest); d = d.getParent()) {
+                BasicFileAttributes a = attrsOrNull(d);
+                if (a != null && !a.isDirectory()) {
+                    throw new RsyncException(ExitCode.UNSUPPORTED, "ABORTING: the parent of " + rel
+                            + " is not a directory (a symlink is never followed)");
+                }
+            }
+            if (Files.isDirectory(parent, LinkOption.NOFOLLOW_LINKS)) {
+                safeDirs.add(parent);
+            }
+        }
+        return p;
+    }
+
+    static BasicFileAttributes attrsOrNull(Path p) throws IOException {
+        try {
+            return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    void makeDirectory(Path dst) throws IOException {
+        BasicFileAttributes a = attrsOrNull(dst);
+        if (a != null && a.isDirectory()) {
+            return;
+        }
+        if (a != null) {
+            deleteTree(dst);
+        }
+        Files.createDirectory(dst);
+        policy.identity().claim(dst);
+    }
+
+    /** Symlinks are stored verbatim (or munged when the module asks) and never followed. */
+    void makeSymlink(Path dst, Entry e) throws IOException {
+        String target = new String(e.linkTarget(), StandardCharsets.UTF_8);
+        if (policy.mungeSymlinks()) {
+            target = MUNGE_PREFIX + target;
+        }
+        BasicFileAttributes a = attrsOrNull(dst);
+        if (a != null) {
+            if (a.isSymbolicLink() && Files.readSymbolicLink(dst).toString().equals(Path.of(target).toString())) {
+                setTimes(dst, e);
+                return;
+            }
+            deleteTree(dst);
+        }
+        if (Path.of(target).toString().equals(target)) {
+            Files.createSymbolicLink(dst, Path.of(target));
+        } else {
+            run("ln", "-s", "--", target, dst.toString()); // Path would drop a "//" or a trailing "/"
+        }
+        policy.identity().claim(dst);
+        setTimes(dst, e);
+    }
+
+    /** FIFOs and sockets for --specials; character and block devices for --devices (root only). */
+    void makeSpecial(Path dst, Entry e) throws IOException {
+        int type = e.mode() & FileEntry.S_IFMT;
+        BasicFileAttributes a = attrsOrNull(dst);
+        if (a != null && a.isOther() && sameSpecial(dst, e)) {
+            applySpecialAttributes(dst, e);
+            return;
+        }
+        if (a != null) {
+            deleteTree(dst);
+        }
+        if (type == FileEntry.S_IFSOCK) {
+            try (ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+                ch.bind(UnixDomainSocketAddress.of(dst)); // leaves the socket file behind, as mknod would
+            }
+        } else {
+            String kind = type == FileEntry.S_IFIFO ? "p" : type == FileEntry.S_IFCHR ? "c" : "b";
+            // the JDK cannot make device nodes or FIFOs; coreutils' mknod does, without following links
+            if (kind.equals("p")) {
+                run("mknod", dst.toString(), "p");
+            } else {
+                run("mknod", dst.toString(), kind, Long.toString(e.rdevMajor()), Long.toString(e.rdevMinor()));
+            }
+        }
+        policy.identity().claim(dst);
+        applySpecialAttributes(dst, e);
+    }
+
+    /**
+     * The JDK opens a file to change its mode or times, which blocks on a FIFO and fails on a socket or an
+     * absent device; chmod(1) and touch(1) work on the name.
+     */
+    private void applySpecialAttributes(Path p, Entry e) throws IOException {
+        if (policy.identity().preservesOwnership()) {
+            if (policy.owner()) {
+                setOwnership(p, e.uid(), userNames.get(e.uid()), true); // lchown: no open
+            }
+            if (policy.group()) {
+                setOwnership(p, e.gid(), groupNames.get(e.gid()), false);
+            }
+        }
+        if (policy.perms() || !policy.incomingChmod().isEmpty()) {
+            int mode = policy.perms() ? e.mode() : 0644;
+            mode = policy.incomingChmod().apply(mode & 07777) & 07777;
+            run("chmod", Integer.toOctalString(mode), p.toString());
+        }
+        if (policy.times()) {
+            run("touch", "-h", "-m", "-d", "@" + e.mtime() + "." + String.format("%09d", e.mtimeNsec()),
+                    p.toString());
+        }
+    }
+
+    /** Runs a coreutils command on an absolute path (never mistaken for an option). */
+    private static void run(String... command) throws IOException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        try {
+            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IOException(String.join(" ", command) + " failed: " + out);
+            }
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException(command[0] + " interrupted");
+        }
+    }
+
+    private static boolean sameSpecial(Path p, Entry e) throws IOException {
+        int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+        if ((mode & FileEntry.S_IFMT) != (e.mode() & FileEntry.S_IFMT)) {
+            return false;
+        }
+        int type = mode & FileEntry.S_IFMT;
+        if (type != FileEntry.S_IFCHR && type != FileEntry.S_IFBLK) {
+            return true;
+        }
+        long rdev = (Long) Files.getAttribute(p, "unix:rdev", LinkOption.NOFOLLOW_LINKS);
+        return major(rdev) == e.rdevMajor() && minor(rdev) == e.rdevMinor();
+    }
+
+    private static long major(long dev) {
+        return ((dev >>> 32) & 0xfffff000L) | ((dev >>> 8) & 0xfffL);
+    }
+
+    private static long minor(long dev) {
+        return ((dev >>> 12) & 0xffffff00L) | (dev & 0xffL);
+    }
+
+    /** A new temporary name beside the destination, where the file is rebuilt before the rename. */
+    Path tempFor(Path dst) throws IOException {
+        return Files.createTempFile(dst.getParent(), "." + dst.getFileName() + ".", "");
+    }
+
+    /** Attributes, optional fsync, then the atomic rename: no partial file ever shows under the real name. */
+    void commit(Path tmp, Path dst, Entry e) throws IOException {
+        if (policy.fsync()) {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+        }
+        policy.identity().claim(tmp);
+        applyAttributes(tmp, e);
+        try {
+            Files.move(tmp, dst, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException ex) {
+            Files.move(tmp, dst, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    void applyAttributes(Path p, Entry e) throws IOException {
+        if (policy.identity().preservesOwnership()) {
+            if (policy.owner()) {
+                setOwnership(p, e.uid(), userNames.get(e.uid()), true);
+            }
+            if (policy.group()) {
+                setOwnership(p, e.gid(), groupNames.get(e.gid()), false);
+            }
+        }
+        if (policy.perms() || !policy.incomingChmod().isEmpty()) {
+            // after chown, which clears set-id bits; unix:mode keeps them (PosixFilePermission cannot)
+            int mode = policy.perms() ? e.mode()
+                    : (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            boolean dir = (e.mode() & FileEntry.S_IFMT) == FileEntry.S_IFDIR;
+            mode = policy.incomingChmod().apply((mode & 07777) | (dir ? FileEntry.S_IFDIR : 0)) & 07777;
+            Files.setAttribute(p, "unix:mode", mode, LinkOption.NOFOLLOW_LINKS);
+        }
+        setTimes(p, e);
+    }
+
+    void setTimes(Path p, Entry e) throws IOException {
+        if (!policy.times()) {
+            return;
+        }
+        FileTime t = FileTime.from(Instant.ofEpochSecond(e.mtime(), e.mtimeNsec()));
+        Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setTimes(t, null, null);
+    }
+
+    /** By name when the client sent one that exists here, else by number (rsync's id mapping). */
+    private static void setOwnership(Path p, int id, String name, boolean user) throws IOException {
+        PosixFileAttributeView view = Files.getFileAttributeView(p, PosixFileAttributeView.class,
+                LinkOption.NOFOLLOW_LINKS);
+        if (name != null) {
+            var lookup = p.getFileSystem().getUserPrincipalLookupService();
+            try {
+                if (user) {
+                    view.setOwner(lookup.lookupPrincipalByName(name));
+                } else {
+                    view.setGroup(lookup.lookupPrincipalByGroupName(name));
+                }
+                return;
+            } catch (UserPrincipalNotFoundException unknownHere) {
+                // fall back to the number
+            }
+        }
+        Files.setAttribute(p, user ? "unix:uid" : "unix:gid", id, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    static void deleteTree(Path p) throws IOException {
+        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(p)) {
+                for (Path c : ds) {
+                    deleteTree(c);
+                }
+            }
+        }
+        Files.deleteIfExists(p);
+    }
+}

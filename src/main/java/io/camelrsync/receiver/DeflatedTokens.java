@@ -1,0 +1,151 @@
+package io.camelrsync.receiver;
+
+import io.camelrsync.protocol.ExitCode;
+import io.camelrsync.protocol.RsyncException;
+import io.camelrsync.protocol.WireInput;
+import java.io.IOException;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
+
+/**
+ * Tokens compressed with -z (token.c recv_deflated_token): literal data travels as raw-deflate chunks of at
+ * most 16383 bytes whose trailing sync marker the sender strips; block references are packed into flag bytes,
+ * relative to the end of the previous run. With "zlib" (not "zlibx") the inflater's window must also see every
+ * matched block, fed as stored blocks exactly as rsync does, including protocol 30's habit of repeating the
+ * first 64 KiB of a longer block.
+ */
+public final class DeflatedTokens implements TokenSource, AutoCloseable {
+    private static final int END_FLAG = 0;
+    private static final int TOKEN_LONG = 0x20;
+    private static final int TOKENRUN_LONG = 0x21;
+    private static final int DEFLATED_DATA = 0x40;
+    private static final int TOKEN_REL = 0x80;
+    private static final int MAX_DATA_COUNT = 16383;
+    private static final int MAX_TOKEN_INDEX = Integer.MAX_VALUE - 65536;
+    private static final byte[] SYNC_MARKER = {0, 0, (byte) 0xff, (byte) 0xff};
+
+    private final boolean windowSeesMatches;
+    private final int protocol;
+    private final Inflater inflater = new Inflater(true);
+    private final byte[] chunk = new byte[MAX_DATA_COUNT];
+    private final byte[] scratch = new byte[64 * 1024];
+    private boolean startOfFile = true;
+    private boolean fedSinceSync;
+    private int token;
+    private int run;
+
+    /** @param windowSeesMatches true for "zlib" (the only choice before protocol 32's negotiation), false for "zlibx" */
+    public DeflatedTokens(boolean windowSeesMatches, int protocol) {
+        this.windowSeesMatches = windowSeesMatches;
+        this.protocol = protocol;
+    }
+
+    @Override
+    public int next(WireInput in, byte[] buf) throws IOException {
+        if (startOfFile) {
+            inflater.reset();
+            startOfFile = false;
+            fedSinceSync = false;
+            token = 0;
+            run = 0;
+        }
+        if (run > 0) {
+            run--;
+            return -1 - ++token;
+        }
+        while (true) {
+            int n = inflate(buf, buf.length);
+            if (n > 0) {
+                return n;
+            }
+            int flag = in.readByte();
+            if ((flag & 0xc0) == DEFLATED_DATA) {
+                int len = ((flag & 0x3f) << 8) + in.readByte();
+                in.readFully(chunk, 0, len);
+                inflater.setInput(chunk, 0, len);
+                fedSinceSync = true;
+                continue;
+            }
+            if (fedSinceSync) {
+                // the sender stripped the sync flush's 00 00 ff ff; put it back so the inflater stays aligned
+                inflater.setInput(SYNC_MARKER);
+                fedSinceSync = false;
+                while (inflate(scratch, scratch.length) > 0) {
+                    // a sync marker carries no data
+                }
+            }
+            if (flag == END_FLAG) {
+                startOfFile = true;
+                return 0;
+            }
+            return blockReference(in, flag);
+        }
+    }
+
+    private int blockReference(WireInput in, int flag) throws IOException {
+        if ((flag & TOKEN_REL) != 0) {
+            token += flag & 0x3f;
+            flag >>= 6;
+        } else if (flag == TOKEN_LONG || flag == TOKENRUN_LONG) {
+            token = in.readInt();
+        } else {
+            throw RsyncException.protocol("invalid compressed token flag 0x" + Integer.toHexString(flag));
+        }
+        if (token < 0 || token > MAX_TOKEN_INDEX) {
+            throw RsyncException.protocol("invalid compressed token index " + token);
+        }
+        if ((flag & 1) != 0) {
+            run = in.readByte() + (in.readByte() << 8);
+            if (run == 0) {
+                throw RsyncException.protocol("compressed token run of length 0");
+            }
+        }
+        return -1 - token;
+    }
+
+    @Override
+    public void seeMatch(byte[] data, int len) throws IOException {
+        if (!windowSeesMatches) {
+            return;
+        }
+        int offset = 0;
+        while (len > 0) {
+            int piece = Math.min(len, 0xffff);
+            byte[] stored = new byte[5 + piece];
+            stored[1] = (byte) piece;
+            stored[2] = (byte) (piece >> 8);
+            stored[3] = (byte) ~stored[1];
+            stored[4] = (byte) ~stored[2];
+            System.arraycopy(data, offset, stored, 5, piece);
+            inflater.setInput(stored);
+            while (inflate(scratch, scratch.length) > 0) {
+                // the window takes the block; the output is the block itself and is not needed
+            }
+            if (!inflater.needsInput()) {
+                throw new RsyncException(ExitCode.STREAM_IO, "the inflater did not take a matched block");
+            }
+            if (protocol >= 31) {
+                offset += piece; // protocol 30 rsync fed the same first piece again: so must we
+            }
+            len -= piece;
+        }
+    }
+
+    private int inflate(byte[] out, int len) throws IOException {
+        try {
+            int n = inflater.inflate(out, 0, len);
+            if (n == 0 && (inflater.finished() || inflater.needsDictionary())) {
+                throw new RsyncException(ExitCode.STREAM_IO, "the compressed token stream ended unexpectedly");
+            }
+            return n;
+        } catch (DataFormatException e) {
+            throw new RsyncException(ExitCode.STREAM_IO, "inflate failed on the compressed token stream: "
+                    + e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        inflater.end();
+    }
+}
