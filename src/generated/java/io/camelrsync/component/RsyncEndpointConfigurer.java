@@ -52,6 +52,12 @@ public class RsyncEndpointConfigurer extends PropertyConfigurerSupport implement
         case "passwordFile": target.setPasswordFile(property(camelContext, java.lang.String.class, value)); return true;
         case "protocol": target.setProtocol(property(camelContext, int.class, value)); return true;
         case "source": target.setSource(property(camelContext, java.lang.String.class, value)); return true;
+        case "sslcertfile":
+        case "sslCertFile": target.setSslCertFile(property(camelContext, java.lang.String.class, value)); return true;
+        case "sslcontextparameters":
+        case "sslContextParameters": target.setSslContextParameters(property(camelContext, org.apache.camel.support.jsse.SSLContextParameters.class, value)); return true;
+        case "sslkeyfile":
+        case "sslKeyFile": target.setSslKeyFile(property(camelContext, java.lang.String.class, value)); return true;
         case "timeout": target.setTimeout(property(camelContext, int.class, value)); return true;
         case "username": target.setUsername(property(camelContext, java.lang.String.class, value)); return true;
         default: return false;
@@ -90,6 +96,12 @@ public class RsyncEndpointConfigurer extends PropertyConfigurerSupport implement
         case "passwordFile": return java.lang.String.class;
         case "protocol": return int.class;
         case "source": return java.lang.String.class;
+        case "sslcertfile":
+        case "sslCertFile": return java.lang.String.class;
+        case "sslcontextparameters":
+        case "sslContextParameters": return org.apache.camel.support.jsse.SSLContextParameters.class;
+        case "sslkeyfile":
+        case "sslKeyFile": return java.lang.String.class;
         case "timeout": return int.class;
         case "username": return java.lang.String.class;
         default: return null;
@@ -129,6 +141,12 @@ public class RsyncEndpointConfigurer extends PropertyConfigurerSupport implement
         case "passwordFile": return target.getPasswordFile();
         case "protocol": return target.getProtocol();
         case "source": return target.getSource();
+        case "sslcertfile":
+        case "sslCertFile": return target.getSslCertFile();
+        case "sslcontextparameters":
+        case "sslContextParameters": return target.getSslContextParameters();
+        case "sslkeyfile":
+        case "sslKeyFile": return target.getSslKeyFile();
         case "timeout": return target.getTimeout();
         case "username": return target.getUsername();
         default: return null;

@@ -23,7 +23,7 @@ public class RsyncEndpointUriFactory extends org.apache.camel.support.component.
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(24);
+        Set<String> props = new HashSet<>(27);
         props.add("archive");
         props.add("bridgeErrorHandler");
         props.add("checksum");
@@ -46,6 +46,9 @@ public class RsyncEndpointUriFactory extends org.apache.camel.support.component.
         props.add("port");
         props.add("protocol");
         props.add("source");
+        props.add("sslCertFile");
+        props.add("sslContextParameters");
+        props.add("sslKeyFile");
         props.add("timeout");
         props.add("username");
         PROPERTY_NAMES = Collections.unmodifiableSet(props);

@@ -1,6 +1,8 @@
 package io.camelrsync.cli;
 
+import io.camelrsync.client.RsyncTarget;
 import io.camelrsync.daemon.DaemonServer;
+import io.camelrsync.daemon.DaemonTls;
 import io.camelrsync.daemonconf.ConfParam;
 import io.camelrsync.daemonconf.RsyncdConf;
 import io.camelrsync.protocol.ExitCode;
@@ -17,9 +19,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
 
 /**
- * {@code camel-rsync daemon --config FILE [--port N] [--address A] [--no-detach]}: serves the rsyncd.conf
- * modules until stopped. It never detaches (a service manager keeps it in the foreground), so --no-detach is
- * accepted for command-line compatibility with rsync --daemon.
+ * {@code camel-rsync daemon --config FILE [--port N] [--address A] [--ssl-cert FILE --ssl-key FILE]
+ * [--no-detach]}: serves the rsyncd.conf modules until stopped. It never detaches (a service manager keeps it
+ * in the foreground), so --no-detach is accepted for command-line compatibility with rsync --daemon. With a
+ * certificate and key it speaks TLS only, for rsync-ssl clients, on rsync-ssl's port 874 by default.
  */
 final class DaemonCommand {
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyy/MM/dd HH:mm:ss");
@@ -31,11 +34,13 @@ final class DaemonCommand {
         Path config = Path.of("/etc/rsyncd.conf");
         Integer port = null;
         String address = null;
+        Path sslCert = null;
+        Path sslKey = null;
         for (int i = 0; i < argv.size(); i++) {
             String a = argv.get(i);
             String value = a.contains("=") ? a.substring(a.indexOf('=') + 1) : null;
             String name = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
-            if (value == null && List.of("--config", "--port", "--address").contains(name)) {
+            if (value == null && List.of("--config", "--port", "--address", "--ssl-cert", "--ssl-key").contains(name)) {
                 if (++i >= argv.size()) {
                     throw new UsageException("option " + name + " needs a value");
                 }
@@ -45,12 +50,18 @@ final class DaemonCommand {
                 case "--config" -> config = Path.of(value);
                 case "--port" -> port = PushArgs.intValue(name, value, 0, 65535);
                 case "--address" -> address = value;
+                case "--ssl-cert" -> sslCert = Path.of(value);
+                case "--ssl-key" -> sslKey = Path.of(value);
                 case "--no-detach", "--daemon" -> {
                     // always in the foreground
                 }
                 default -> throw new UsageException("unsupported daemon option " + name
-                        + " (camel-rsync daemon accepts --config, --port, --address, --no-detach)");
+                        + " (camel-rsync daemon accepts --config, --port, --address, --ssl-cert, --ssl-key,"
+                        + " --no-detach)");
             }
+        }
+        if ((sslCert == null) != (sslKey == null)) {
+            throw new UsageException("TLS needs both --ssl-cert FILE and --ssl-key FILE (PEM)");
         }
         if (!Files.isRegularFile(config)) {
             throw new UsageException("rsync: failed to open config file " + config + ": No such file or directory"
@@ -59,7 +70,9 @@ final class DaemonCommand {
         RsyncdConf conf = RsyncdConf.read(config);
         Consumer<String> log = logTo(conf, err);
         conf.warnings().forEach(w -> log.accept("warning: " + w));
-        int p = port != null ? port : conf.global("port").map(c -> Integer.parseInt(c.value().trim())).orElse(873);
+        DaemonTls tls = sslCert == null ? null : DaemonTls.fromPem(sslCert, sslKey);
+        int p = port != null ? port : conf.global("port").map(c -> Integer.parseInt(c.value().trim()))
+                .orElse(tls != null ? DaemonTls.DEFAULT_PORT : RsyncTarget.DEFAULT_PORT);
         String addr = address != null ? address : conf.global("address").map(ConfParam::value).orElse("0.0.0.0");
         CountDownLatch stopped = new CountDownLatch(1);
         try (DaemonServer server = new DaemonServer(conf, log, s -> log.accept(s.failure() == null
@@ -67,7 +80,7 @@ final class DaemonCommand {
                 + s.stats().literalBytes + " literal bytes, " + s.stats().deleted() + " deleted"
                 : "session failed: " + s.failure().getMessage()))) {
             try {
-                server.start(addr, p);
+                server.start(addr, p, tls);
             } catch (Exception e) {
                 throw new io.camelrsync.protocol.RsyncException(ExitCode.SOCKET_IO, "rsync: bind to " + addr + ":" + p
                         + " failed: " + e.getMessage(), e);
@@ -88,9 +101,10 @@ final class DaemonCommand {
                 }
                 stopped.countDown();
             }));
-            log.accept("rsyncd (camel-rsync " + Main.version() + ") listening on " + addr + ":" + server.port()
+            String over = tls != null ? " (TLS)" : "";
+            log.accept("rsyncd (camel-rsync " + Main.version() + ") listening on " + addr + ":" + server.port() + over
                     + " with modules " + conf.modules().keySet());
-            out.println("listening on " + addr + ":" + server.port());
+            out.println("listening on " + addr + ":" + server.port() + over);
             stopped.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

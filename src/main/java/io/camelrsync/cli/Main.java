@@ -90,9 +90,11 @@ public final class Main {
                       --filter=RULE, --password-file=FILE, --dry-run, --stats, --timeout=SECS,
                       --contimeout=SECS, --numeric-ids, --checksum-choice=xxh128|xxh3|xxh64|md5,
                       --protocol=30|31|32, --files-from=FILE (a change set: one path a line).
-                  daemon --config FILE [--port N] [--address A] [--no-detach]
+                  daemon --config FILE [--port N] [--address A] [--ssl-cert FILE --ssl-key FILE] [--no-detach]
                       Serve the modules of an rsyncd.conf to stock rsync clients pushing to them
                       (receiving side; clients pulling from it are not supported yet).
+                      --ssl-cert/--ssl-key (PEM certificate chain, PKCS#8 key): TLS only, for rsync-ssl
+                      clients, on port 874 unless --port or the config's "port" says otherwise.
                   version
                 """;
     }

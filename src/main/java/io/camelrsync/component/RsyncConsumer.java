@@ -1,6 +1,8 @@
 package io.camelrsync.component;
 
+import io.camelrsync.client.RsyncTarget;
 import io.camelrsync.daemon.DaemonServer;
+import io.camelrsync.daemon.DaemonTls;
 import io.camelrsync.daemonconf.RsyncdConf;
 import java.nio.file.Path;
 import org.apache.camel.Exchange;
@@ -10,8 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An rsync daemon inside a route: serves the modules of an rsyncd.conf to pushing clients, and turns each
- * finished session into one exchange describing what arrived (module, user, peer, files, bytes, deletions).
+ * An rsync daemon inside a route: serves the modules of an rsyncd.conf to pushing clients (TLS only, for
+ * rsync-ssl, when the endpoint has TLS options), and turns each finished session into one exchange describing
+ * what arrived (module, user, peer, files, bytes, deletions).
  */
 public class RsyncConsumer extends DefaultConsumer {
     private static final Logger LOG = LoggerFactory.getLogger(RsyncConsumer.class);
@@ -37,10 +40,32 @@ public class RsyncConsumer extends DefaultConsumer {
         }
         RsyncdConf conf = RsyncdConf.read(Path.of(ep.getConfig()));
         conf.warnings().forEach(w -> LOG.warn("{}", w));
+        DaemonTls tls = tls(ep);
+        int port = ep.getPort() != null ? ep.getPort()
+                : tls != null ? DaemonTls.DEFAULT_PORT : RsyncTarget.DEFAULT_PORT;
         server = new DaemonServer(conf, line -> LOG.info("{}", line), this::onSession);
-        server.start(ep.getHost(), ep.getPort());
-        LOG.info("rsync daemon listening on {}:{} with modules {}", ep.getHost(), server.port(),
-                conf.modules().keySet());
+        server.start(ep.getHost(), port, tls);
+        LOG.info("rsync daemon listening on {}:{}{} with modules {}", ep.getHost(), server.port(),
+                tls != null ? " (TLS)" : "", conf.modules().keySet());
+    }
+
+    private DaemonTls tls(RsyncEndpoint ep) throws Exception {
+        boolean pem = ep.getSslCertFile() != null || ep.getSslKeyFile() != null;
+        if (pem && ep.getSslContextParameters() != null) {
+            throw new IllegalArgumentException("the rsync consumer " + ep.getEndpointUri() + " has both"
+                    + " sslContextParameters and sslCertFile/sslKeyFile; give one way of configuring TLS");
+        }
+        if (ep.getSslContextParameters() != null) {
+            return DaemonTls.fromSslContext(ep.getSslContextParameters().createSSLContext(ep.getCamelContext()));
+        }
+        if (!pem) {
+            return null;
+        }
+        if (ep.getSslCertFile() == null || ep.getSslKeyFile() == null) {
+            throw new IllegalArgumentException("the rsync consumer " + ep.getEndpointUri() + " needs both"
+                    + " sslCertFile and sslKeyFile for TLS");
+        }
+        return DaemonTls.fromPem(Path.of(ep.getSslCertFile()), Path.of(ep.getSslKeyFile()));
     }
 
     @Override

@@ -14,21 +14,25 @@ import org.apache.camel.spi.UriEndpoint;
 import org.apache.camel.spi.UriParam;
 import org.apache.camel.spi.UriPath;
 import org.apache.camel.support.DefaultEndpoint;
+import org.apache.camel.support.jsse.SSLContextParameters;
 
 /**
  * Push a local directory, or a change set within it, to an rsync daemon (stock rsync 3.0 to 3.5, protocols
  * 30 to 32) with rsync's own wire protocol, implemented in Java; or, as a consumer, be the daemon that stock
- * rsync clients push to, one exchange per finished push.
+ * rsync clients push to (over TLS for rsync-ssl when configured), one exchange per finished push.
  */
 @UriEndpoint(firstVersion = "0.1.0", scheme = "rsync", title = "Rsync", syntax = "rsync:host:port/module",
         category = {Category.FILE}, headersClass = RsyncConstants.class)
 public class RsyncEndpoint extends DefaultEndpoint {
+    private static final int PORT_NOT_GIVEN = -1;
+
     @UriPath(description = "Host name or address of the rsync daemon (producer), or the address to listen on"
             + " (consumer, e.g. 0.0.0.0)")
     @Metadata(required = true)
     private String host;
-    @UriPath(description = "TCP port of the rsync daemon", defaultValue = "873")
-    private int port = RsyncTarget.DEFAULT_PORT;
+    @UriPath(description = "TCP port of the rsync daemon; the consumer's default with TLS is rsync-ssl's 874",
+            defaultValue = "873")
+    private Integer port;
     @UriPath(description = "The daemon's module, optionally followed by a path inside it (module/sub/dir);"
             + " required for the producer, unused by the consumer, whose modules come from its config")
     private String module;
@@ -39,6 +43,15 @@ public class RsyncEndpoint extends DefaultEndpoint {
     @UriParam(label = "consumer", description = "The rsyncd.conf whose modules the consumer serves (required for"
             + " the consumer)")
     private String config;
+    @UriParam(label = "consumer,security", description = "PEM certificate chain (server certificate first) for"
+            + " TLS; with sslKeyFile the consumer speaks TLS only, as rsync-ssl clients do")
+    private String sslCertFile;
+    @UriParam(label = "consumer,security", description = "PEM private key of sslCertFile, unencrypted PKCS#8"
+            + " (BEGIN PRIVATE KEY)")
+    private String sslKeyFile;
+    @UriParam(label = "consumer,security", description = "TLS configured the Camel way, instead of sslCertFile and"
+            + " sslKeyFile")
+    private SSLContextParameters sslContextParameters;
     @UriParam(label = "security", description = "Login name for modules with auth users (default: $USER)")
     private String username;
     @UriParam(label = "security", secret = true, description = "Password for the module")
@@ -87,18 +100,15 @@ public class RsyncEndpoint extends DefaultEndpoint {
         super(uri, component);
     }
 
-    /** Splits the URI's "host:port/module/path" part. */
+    /** Splits the URI's "host:port/module/path" part; the port stays unset when the URI has none. */
     void parseAddress(String remaining) {
-        if (!remaining.contains("/")) { // a consumer's "0.0.0.0:873" names no module
-            RsyncTarget t = RsyncTarget.parse("rsync://" + remaining + "/-", RsyncTarget.DEFAULT_PORT);
-            host = t.host();
-            port = t.port();
-            return;
-        }
-        RsyncTarget t = RsyncTarget.parse("rsync://" + remaining, RsyncTarget.DEFAULT_PORT);
+        boolean hasModule = remaining.contains("/"); // a consumer's "0.0.0.0:873" names no module
+        RsyncTarget t = RsyncTarget.parse("rsync://" + remaining + (hasModule ? "" : "/-"), PORT_NOT_GIVEN);
         host = t.host();
-        port = t.port();
-        module = t.path().isEmpty() ? t.module() : t.module() + "/" + t.path();
+        port = t.port() == PORT_NOT_GIVEN ? null : t.port();
+        if (hasModule) {
+            module = t.path().isEmpty() ? t.module() : t.module() + "/" + t.path();
+        }
     }
 
     @Override
@@ -122,7 +132,8 @@ public class RsyncEndpoint extends DefaultEndpoint {
     }
 
     RsyncTarget target() {
-        return RsyncTarget.parse("rsync://" + host + ":" + port + "/" + module, port);
+        int p = port != null ? port : RsyncTarget.DEFAULT_PORT;
+        return RsyncTarget.parse("rsync://" + host + ":" + p + "/" + module, p);
     }
 
     /** The push options these endpoint options stand for. */
@@ -169,11 +180,11 @@ public class RsyncEndpoint extends DefaultEndpoint {
         this.host = host;
     }
 
-    public int getPort() {
+    public Integer getPort() {
         return port;
     }
 
-    public void setPort(int port) {
+    public void setPort(Integer port) {
         this.port = port;
     }
 
@@ -199,6 +210,30 @@ public class RsyncEndpoint extends DefaultEndpoint {
 
     public void setConfig(String config) {
         this.config = config;
+    }
+
+    public String getSslCertFile() {
+        return sslCertFile;
+    }
+
+    public void setSslCertFile(String sslCertFile) {
+        this.sslCertFile = sslCertFile;
+    }
+
+    public String getSslKeyFile() {
+        return sslKeyFile;
+    }
+
+    public void setSslKeyFile(String sslKeyFile) {
+        this.sslKeyFile = sslKeyFile;
+    }
+
+    public SSLContextParameters getSslContextParameters() {
+        return sslContextParameters;
+    }
+
+    public void setSslContextParameters(SSLContextParameters sslContextParameters) {
+        this.sslContextParameters = sslContextParameters;
     }
 
     public String getUsername() {

@@ -1,40 +1,35 @@
 package io.camelrsync.daemon;
 
-import io.camelrsync.protocol.ExitCode;
-import io.camelrsync.protocol.RsyncException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.util.ArrayDeque;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Blocking streams over a Netty channel, so an rsync session (long, stateful, full duplex) can run on a
  * thread of its own while Netty does the socket work. Reading stops when a bounded amount is queued and
- * resumes as the session catches up; writes wait for the channel to drain; every wait has the deadline.
+ * resumes as the session catches up; writes wait for the channel to drain. The waits end when data arrives,
+ * the channel closes, or the transport gives up on the peer ({@link #fail}: the handshake deadline, the idle
+ * timeout), whose reason is what the session then sees.
  */
 final class ChannelStreams {
     private static final int HIGH_WATER = 4 << 20;
     private static final int LOW_WATER = 1 << 20;
 
     private final Channel channel;
-    private volatile long timeoutMillis;
     private final ArrayDeque<byte[]> inbound = new ArrayDeque<>();
     private int queued;
     private boolean eof;
+    private volatile IOException failure;
+    private volatile long lastTakenNanos = System.nanoTime();
     private final Object writable = new Object();
 
-    ChannelStreams(Channel channel, long timeoutMillis) {
+    ChannelStreams(Channel channel) {
         this.channel = channel;
-        this.timeoutMillis = timeoutMillis;
-    }
-
-    /** The handshake has a short deadline; the module's "timeout" applies from then on. */
-    void setTimeoutMillis(long millis) {
-        timeoutMillis = millis;
     }
 
     /** Called on the event loop for each inbound buffer. */
@@ -52,12 +47,29 @@ final class ChannelStreams {
     synchronized void closed() {
         eof = true;
         notifyAll();
+        writabilityChanged();
+    }
+
+    /** Ends every wait, now and later, with this reason (the first one given); the caller closes the channel. */
+    synchronized void fail(IOException reason) {
+        if (failure == null) {
+            failure = reason;
+        }
+        closed();
     }
 
     void writabilityChanged() {
         synchronized (writable) {
             writable.notifyAll();
         }
+    }
+
+    /**
+     * When the session last took input off the queue. Reads from the socket pause while it is behind, so this,
+     * not the socket, tells whether the session is still working through what the peer sent.
+     */
+    long lastTakenNanos() {
+        return lastTakenNanos;
     }
 
     final InputStream in = new InputStream() {
@@ -90,25 +102,23 @@ final class ChannelStreams {
     };
 
     private synchronized byte[] next() throws IOException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        while (inbound.isEmpty()) {
+        while (inbound.isEmpty() || failure != null) {
+            if (failure != null) {
+                throw failure;
+            }
             if (eof) {
                 return null;
             }
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                throw new RsyncException(ExitCode.TIMEOUT, "[receiver] io timeout after "
-                        + timeoutMillis / 1000 + " seconds -- exiting");
-            }
             try {
-                TimeUnit.NANOSECONDS.timedWait(this, left);
+                wait();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException();
+                throw new InterruptedIOException();
             }
         }
         byte[] b = inbound.poll();
         queued -= b.length;
+        lastTakenNanos = System.nanoTime();
         if (queued < LOW_WATER && !channel.config().isAutoRead()) {
             channel.config().setAutoRead(true);
         }
@@ -143,9 +153,6 @@ final class ChannelStreams {
             if (used == 0) {
                 return;
             }
-            if (!channel.isActive()) {
-                throw new IOException("the client closed the connection");
-            }
             awaitWritable();
             channel.writeAndFlush(Unpooled.copiedBuffer(buf, 0, used));
             used = 0;
@@ -153,21 +160,21 @@ final class ChannelStreams {
     };
 
     private void awaitWritable() throws IOException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         synchronized (writable) {
-            while (channel.isActive() && !channel.isWritable()) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw new RsyncException(ExitCode.TIMEOUT, "[receiver] io timeout after "
-                            + timeoutMillis / 1000 + " seconds -- exiting (the client stopped reading)");
-                }
+            while (channel.isActive() && !channel.isWritable() && failure == null) {
                 try {
-                    TimeUnit.NANOSECONDS.timedWait(writable, Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
+                    writable.wait();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    throw new java.io.InterruptedIOException();
+                    throw new InterruptedIOException();
                 }
             }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        if (!channel.isActive()) {
+            throw new IOException("the client closed the connection");
         }
     }
 }

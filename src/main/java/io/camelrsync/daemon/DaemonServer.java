@@ -3,6 +3,8 @@ package io.camelrsync.daemon;
 import io.camelrsync.daemonconf.HostAccess;
 import io.camelrsync.daemonconf.ModuleConf;
 import io.camelrsync.daemonconf.RsyncdConf;
+import io.camelrsync.protocol.ExitCode;
+import io.camelrsync.protocol.RsyncException;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -14,33 +16,44 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
  * The rsync daemon's listener on Netty: each connection gets a session thread running the handshake and the
- * receiving side over {@link ChannelStreams}; per-module connection counts enforce "max connections".
+ * receiving side over {@link ChannelStreams}. The transport enforces what rsync's daemon enforces around a
+ * session: the handshake deadline, the io timeout, "max connections" (with the lock file), and, when a key is
+ * configured, TLS as rsync-ssl speaks it.
  */
 public final class DaemonServer implements AutoCloseable {
     /** What one finished session did, for the log and for a Camel consumer. */
     public record Session(String module, String user, InetAddress peer, ReceiveStats stats, Throwable failure) {
     }
 
-    private static final long HANDSHAKE_TIMEOUT_MILLIS = 60_000;
+    /** rsync's DAEMON_HANDSHAKE_TIMEOUT: "timeout" may shorten a handshake phase, never lengthen it past this. */
+    private static final int HANDSHAKE_TIMEOUT_SECONDS = 60;
+    /** "timeout = 0" means none; the session's own waits need a number, and a century is none to them. */
+    private static final long NO_TIMEOUT_MILLIS = TimeUnit.DAYS.toMillis(36_500);
 
     private final RsyncdConf conf;
     private final Consumer<String> log;
     private final Consumer<Session> onSession;
     private final HostAccess access = new HostAccess(HostAccess.Resolver.system());
-    private final Map<String, AtomicInteger> connections = new ConcurrentHashMap<>();
+    private final ConnectionSlots slots = new ConnectionSlots();
     private final ExecutorService sessions = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "rsyncd-session");
         t.setDaemon(true);
@@ -57,15 +70,25 @@ public final class DaemonServer implements AutoCloseable {
     }
 
     public void start(String address, int port) throws InterruptedException {
+        start(address, port, null);
+    }
+
+    /** Listens on address:port; with {@code tls} every connection must be TLS (plaintext clients are refused). */
+    public void start(String address, int port, DaemonTls tls) throws InterruptedException {
         boss = new NioEventLoopGroup(1);
         workers = new NioEventLoopGroup();
         server = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, 128)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                // as rsync sets it on every daemon connection: a vanished peer ends even a session without timeout
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new Bridge());
+                        if (tls != null) {
+                            ch.pipeline().addLast("tls-detect", tls.newDetector(log));
+                        }
+                        ch.pipeline().addLast("session", new Bridge(tls != null));
                     }
                 })
                 .bind(new InetSocketAddress(address, port)).sync().channel();
@@ -87,24 +110,63 @@ public final class DaemonServer implements AutoCloseable {
         sessions.shutdownNow();
     }
 
-    private boolean takeSlot(ModuleConf m) {
-        AtomicInteger n = connections.computeIfAbsent(m.name(), k -> new AtomicInteger());
-        if (n.incrementAndGet() > m.maxConnections()) {
-            n.decrementAndGet();
-            return false;
-        }
-        return true;
+    /** A handshake phase's limit (clientserver.c daemon_handshake_timeout): "timeout" if set and shorter. */
+    static int handshakeSeconds(int timeout) {
+        return timeout <= 0 || timeout > HANDSHAKE_TIMEOUT_SECONDS ? HANDSHAKE_TIMEOUT_SECONDS : timeout;
+    }
+
+    /** The session's io timeout (clientserver.c): the client's --timeout, unless the module's is set and shorter. */
+    static int ioTimeoutSeconds(int module, int client) {
+        return module > 0 && (client == 0 || module < client) ? module : client;
+    }
+
+    private int globalTimeout() {
+        return conf.global("timeout").map(p -> {
+            try {
+                return Integer.parseInt(p.value().trim());
+            } catch (NumberFormatException e) {
+                return 0; // reported as a warning when the file was read
+            }
+        }).orElse(0);
     }
 
     /** One connection: bytes in and out on the event loop, the session on its own thread. */
     private final class Bridge extends ChannelInboundHandlerAdapter {
+        private final boolean tls;
         private ChannelStreams streams;
+        private HandshakeDeadline deadline;
+        private boolean started;
+
+        Bridge(boolean tls) {
+            this.tls = tls;
+        }
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
             Channel ch = ctx.channel();
-            streams = new ChannelStreams(ch, HANDSHAKE_TIMEOUT_MILLIS);
-            sessions.execute(() -> serve(ch, streams));
+            streams = new ChannelStreams(ch);
+            deadline = new HandshakeDeadline(ch, streams);
+            deadline.restart(handshakeSeconds(globalTimeout())); // from the connection on, TLS handshake included
+            if (!tls) {
+                startSession(ch);
+            }
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof SslHandshakeCompletionEvent done) {
+                if (done.isSuccess()) {
+                    startSession(ctx.channel()); // only now: the greeting must not leave before the tunnel is up
+                } else {
+                    log.accept("TLS handshake with " + ctx.channel().remoteAddress() + " failed: "
+                            + done.cause().getMessage());
+                }
+            }
+        }
+
+        private void startSession(Channel ch) {
+            started = true;
+            sessions.execute(() -> serve(ch, streams, deadline));
         }
 
         @Override
@@ -124,51 +186,139 @@ public final class DaemonServer implements AutoCloseable {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
+            deadline.cancel();
             streams.closed();
         }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            log.accept("connection error from " + ctx.channel().remoteAddress() + ": " + cause.getMessage());
+            if (started || !tls) { // before a TLS session starts, the failed handshake's event has said it
+                log.accept("connection error from " + ctx.channel().remoteAddress() + ": " + cause.getMessage());
+            }
             ctx.close();
         }
     }
 
-    private void serve(Channel ch, ChannelStreams streams) {
+    /**
+     * rsync's handshake deadline: absolute, not idle, so a client trickling a byte at a time holds neither a
+     * connection nor a "max connections" slot for long. Firing ends the session's waits and closes the channel.
+     */
+    private static final class HandshakeDeadline {
+        private final Channel channel;
+        private final ChannelStreams streams;
+        private ScheduledFuture<?> timer;
+
+        HandshakeDeadline(Channel channel, ChannelStreams streams) {
+            this.channel = channel;
+            this.streams = streams;
+        }
+
+        synchronized void restart(int seconds) {
+            cancel();
+            timer = channel.eventLoop().schedule(() -> {
+                streams.fail(new RsyncException(ExitCode.TIMEOUT, "daemon handshake timeout after " + seconds
+                        + " seconds -- exiting"));
+                channel.close();
+            }, seconds, TimeUnit.SECONDS);
+        }
+
+        synchronized void cancel() {
+            if (timer != null) {
+                timer.cancel(false);
+            }
+        }
+    }
+
+    /**
+     * rsync's io timeout (io.c check_timeout): nothing read or written for that long. While the session is still
+     * working through input it took (reads pause when it falls behind), the silence is ours, not the peer's.
+     */
+    private static final class SessionIdle extends IdleStateHandler {
+        private final ChannelStreams streams;
+        private final int seconds;
+
+        SessionIdle(ChannelStreams streams, int seconds) {
+            super(0, 0, seconds, TimeUnit.SECONDS);
+            this.streams = streams;
+            this.seconds = seconds;
+        }
+
+        @Override
+        protected void channelIdle(ChannelHandlerContext ctx, IdleStateEvent evt) {
+            if (System.nanoTime() - streams.lastTakenNanos() < TimeUnit.SECONDS.toNanos(seconds)) {
+                return;
+            }
+            streams.fail(new RsyncException(ExitCode.TIMEOUT, "io timeout after " + seconds + " seconds -- exiting"));
+            ctx.close();
+        }
+    }
+
+    private void serve(Channel ch, ChannelStreams streams, HandshakeDeadline deadline) {
         InetAddress peer = ((InetSocketAddress) ch.remoteAddress()).getAddress();
         String peerName = HostAccess.Resolver.system().reverse(peer).orElse("UNKNOWN");
         ModuleConf module = null;
-        java.util.concurrent.atomic.AtomicReference<ModuleConf> slot = new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicReference<ConnectionSlots.Slot> slot = new AtomicReference<>();
         try {
-            ServerHandshake hs = new ServerHandshake(conf, access, m -> {
-                boolean taken = takeSlot(m);
-                if (taken) {
-                    slot.set(m); // released below, whatever happens after the handshake took it
-                }
-                return taken;
-            }, log);
+            ServerHandshake hs = new ServerHandshake(conf, access, m -> claimSlot(m, slot, streams, deadline), log);
             Optional<ModuleRequest> req = hs.run(streams.in, streams.out, peer, peerName);
+            deadline.cancel();
             if (req.isEmpty()) {
                 return;
             }
             module = req.get().module();
-            long timeout = module.timeout() > 0 ? module.timeout() * 1000L : 600_000L;
-            streams.setTimeoutMillis(timeout);
             log.accept("rsync to " + module.name() + " from " + peerName + " (" + peer.getHostAddress() + ")"
                     + (req.get().user() == null ? "" : " as " + req.get().user()));
-            ReceiveStats stats = new ReceiveSession(req.get(), ClientArgs.parse(req.get().args()),
-                    Path.of(module.path()), log, timeout).run(streams.in, streams.out);
+            ClientArgs args = ClientArgs.parse(req.get().args());
+            int timeout = ioTimeoutSeconds(module.timeout(), args.timeout());
+            if (timeout > 0) {
+                ch.pipeline().addFirst("idle", new SessionIdle(streams, timeout)); // first: it sees the raw socket
+            }
+            ReceiveStats stats = new ReceiveSession(req.get(), args, Path.of(module.path()), log,
+                    timeout > 0 ? timeout * 1000L : NO_TIMEOUT_MILLIS).run(streams.in, streams.out);
             onSession.accept(new Session(module.name(), req.get().user(), peer, stats, null));
         } catch (DaemonRefusal refused) {
             // already told the client and logged
+        } catch (UncheckedIOException e) {
+            if (!(e.getCause() instanceof DaemonRefusal)) {
+                failed(peer, peerName, module, e.getCause());
+            }
         } catch (Exception e) {
-            log.accept("session from " + peerName + " (" + peer.getHostAddress() + ") failed: " + e.getMessage());
-            onSession.accept(new Session(module == null ? null : module.name(), null, peer, null, e));
+            failed(peer, peerName, module, e);
         } finally {
             if (slot.get() != null) {
-                connections.get(slot.get().name()).decrementAndGet();
+                slot.get().close();
             }
             ch.close();
         }
+    }
+
+    private void failed(InetAddress peer, String peerName, ModuleConf module, Exception e) {
+        log.accept("session from " + peerName + " (" + peer.getHostAddress() + ") failed: " + e.getMessage());
+        onSession.accept(new Session(module == null ? null : module.name(), null, peer, null, e));
+    }
+
+    /**
+     * The handshake's "max connections" check. It is also where the handshake first knows the module, so the
+     * deadline restarts with the module's own limit, as rsync's does once the module is chosen.
+     */
+    private boolean claimSlot(ModuleConf m, AtomicReference<ConnectionSlots.Slot> slot, ChannelStreams streams,
+                              HandshakeDeadline deadline) {
+        Optional<ConnectionSlots.Slot> claimed;
+        try {
+            claimed = slots.claim(m);
+        } catch (IOException e) {
+            log.accept("failed to open lock file " + m.lockFile() + ": " + e.getMessage());
+            try {
+                streams.out.write("@ERROR: failed to open lock file\n".getBytes(StandardCharsets.US_ASCII));
+                streams.out.flush();
+            } catch (IOException gone) {
+                // the client is gone; the refusal stands
+            }
+            // the handshake's callback cannot throw a checked exception; serve() unwraps it
+            throw new UncheckedIOException(new DaemonRefusal("@ERROR: failed to open lock file"));
+        }
+        claimed.ifPresent(slot::set);
+        deadline.restart(handshakeSeconds(m.timeout()));
+        return claimed.isPresent();
     }
 }
