@@ -22,6 +22,8 @@ final class ChannelStreams {
 
     private final Channel channel;
     private volatile long timeoutMillis;
+    /** System.nanoTime() by which the handshake must be over, or 0: see {@link #setHandshakeDeadline}. */
+    private volatile long handshakeDeadline;
     private final ArrayDeque<byte[]> inbound = new ArrayDeque<>();
     private int queued;
     private boolean eof;
@@ -35,6 +37,16 @@ final class ChannelStreams {
     /** The handshake has a short deadline; the module's "timeout" applies from then on. */
     void setTimeoutMillis(long millis) {
         timeoutMillis = millis;
+    }
+
+    /**
+     * An absolute deadline for the handshake, on top of the per-read timeout (io.c
+     * set_daemon_handshake_timeout): a client that dribbles a byte now and then cannot stretch it, so it
+     * cannot hold a connection slot for long. 0 or less clears it.
+     */
+    void setHandshakeDeadline(long millisFromNow) {
+        handshakeDeadline = millisFromNow <= 0 ? 0
+                : (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millisFromNow)) | 1;
     }
 
     /** Called on the event loop for each inbound buffer. */
@@ -90,15 +102,21 @@ final class ChannelStreams {
     };
 
     private synchronized byte[] next() throws IOException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        while (inbound.isEmpty()) {
-            if (eof) {
+        long now = System.nanoTime();
+        long deadline = now + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        long handshake = handshakeDeadline;
+        boolean inHandshake = handshake != 0 && handshake - deadline < 0;
+        if (inHandshake) {
+            deadline = handshake; // even when bytes are waiting: a flood cannot stretch it either
+        }
+        while (inbound.isEmpty() || inHandshake && deadline - now <= 0) {
+            if (eof && inbound.isEmpty()) {
                 return null;
             }
-            long left = deadline - System.nanoTime();
+            long left = deadline - now;
             if (left <= 0) {
-                throw new RsyncException(ExitCode.TIMEOUT, "[receiver] io timeout after "
-                        + timeoutMillis / 1000 + " seconds -- exiting");
+                throw new RsyncException(ExitCode.TIMEOUT, inHandshake ? "daemon handshake timeout -- exiting"
+                        : "[receiver] io timeout after " + timeoutMillis / 1000 + " seconds -- exiting");
             }
             try {
                 TimeUnit.NANOSECONDS.timedWait(this, left);
@@ -106,6 +124,7 @@ final class ChannelStreams {
                 Thread.currentThread().interrupt();
                 throw new java.io.InterruptedIOException();
             }
+            now = System.nanoTime();
         }
         byte[] b = inbound.poll();
         queued -= b.length;

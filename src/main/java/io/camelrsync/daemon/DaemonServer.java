@@ -3,6 +3,10 @@ package io.camelrsync.daemon;
 import io.camelrsync.daemonconf.HostAccess;
 import io.camelrsync.daemonconf.ModuleConf;
 import io.camelrsync.daemonconf.RsyncdConf;
+import io.camelrsync.protocol.MessageCode;
+import io.camelrsync.protocol.MultiplexWriter;
+import io.camelrsync.protocol.RsyncException;
+import io.camelrsync.protocol.WireOutput;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -14,14 +18,17 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
@@ -34,6 +41,7 @@ public final class DaemonServer implements AutoCloseable {
     public record Session(String module, String user, InetAddress peer, ReceiveStats stats, Throwable failure) {
     }
 
+    /** Per read, and (rsync's DAEMON_HANDSHAKE_TIMEOUT) for the whole handshake, which a module's timeout shortens. */
     private static final long HANDSHAKE_TIMEOUT_MILLIS = 60_000;
 
     private final RsyncdConf conf;
@@ -104,6 +112,7 @@ public final class DaemonServer implements AutoCloseable {
         public void channelActive(ChannelHandlerContext ctx) {
             Channel ch = ctx.channel();
             streams = new ChannelStreams(ch, HANDSHAKE_TIMEOUT_MILLIS);
+            streams.setHandshakeDeadline(HANDSHAKE_TIMEOUT_MILLIS);
             sessions.execute(() -> serve(ch, streams));
         }
 
@@ -144,6 +153,9 @@ public final class DaemonServer implements AutoCloseable {
                 boolean taken = takeSlot(m);
                 if (taken) {
                     slot.set(m); // released below, whatever happens after the handshake took it
+                    // login and arguments get the module's timeout at most, however slowly the bytes come
+                    long t = m.timeout() * 1000L;
+                    streams.setHandshakeDeadline(t > 0 && t < HANDSHAKE_TIMEOUT_MILLIS ? t : HANDSHAKE_TIMEOUT_MILLIS);
                 }
                 return taken;
             }, log);
@@ -151,13 +163,21 @@ public final class DaemonServer implements AutoCloseable {
             if (req.isEmpty()) {
                 return;
             }
+            streams.setHandshakeDeadline(0);
             module = req.get().module();
             long timeout = module.timeout() > 0 ? module.timeout() * 1000L : 600_000L;
             streams.setTimeoutMillis(timeout);
             log.accept("rsync to " + module.name() + " from " + peerName + " (" + peer.getHostAddress() + ")"
                     + (req.get().user() == null ? "" : " as " + req.get().user()));
-            ReceiveStats stats = new ReceiveSession(req.get(), ClientArgs.parse(req.get().args()),
-                    Path.of(module.path()), log, timeout).run(streams.in, streams.out);
+            ClientArgs args;
+            try {
+                args = ClientArgs.parse(req.get().args());
+            } catch (RsyncException refused) {
+                refuseArguments(streams, req.get().protocol(), refused);
+                throw refused;
+            }
+            ReceiveStats stats = new ReceiveSession(req.get(), args, Path.of(module.path()), log, timeout)
+                    .run(streams.in, streams.out);
             onSession.accept(new Session(module.name(), req.get().user(), peer, stats, null));
         } catch (DaemonRefusal refused) {
             // already told the client and logged
@@ -169,6 +189,34 @@ public final class DaemonServer implements AutoCloseable {
                 connections.get(slot.get().name()).decrementAndGet();
             }
             ch.close();
+        }
+    }
+
+    /**
+     * Tells the client which argument was refused, as rsync does (clientserver.c rsync_module): the protocol
+     * setup first, with nothing negotiated, so that the message can travel multiplexed; then ERROR and, from
+     * protocol 31, ERROR_EXIT. What the client sends next is read for a moment (rsync sleeps instead) so that
+     * closing with unread input does not reset the connection before the client has read the message.
+     */
+    private static void refuseArguments(ChannelStreams streams, int protocol, RsyncException why) {
+        try {
+            WireOutput setup = new WireOutput(streams.out);
+            setup.writeVarint(0); // compat flags: nothing; a one-byte value reads the same as a varint
+            setup.writeInt(0); // checksum seed
+            MultiplexWriter mux = new MultiplexWriter(streams.out);
+            mux.sendMessage(MessageCode.ERROR, (why.getMessage() + "\n").getBytes(StandardCharsets.UTF_8));
+            if (protocol >= 31) {
+                mux.sendInt(MessageCode.ERROR_EXIT, why.exitCode());
+            }
+            mux.flush();
+            streams.setTimeoutMillis(400); // rsync sleeps 400 ms before it exits
+            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(400);
+            byte[] buf = new byte[4096];
+            while (System.nanoTime() < until && streams.in.read(buf, 0, buf.length) >= 0) {
+                // the client's answer, if any, until it hangs up
+            }
+        } catch (IOException gone) {
+            // the client is gone or silent; the refusal is logged either way
         }
     }
 }

@@ -223,6 +223,10 @@ public final class ReceiveSession {
                 throw new RsyncException(ExitCode.UNSUPPORTED, "ERROR: the destination leaves the module: " + first);
             }
             d = d.resolve(part);
+            if (Files.isSymbolicLink(d)) { // never followed: it could lead out of the module
+                throw new RsyncException(ExitCode.FILE_SELECT, "ERROR: destination " + first
+                        + " goes through a symlink, which is never followed");
+            }
         }
         if (!Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
             if (Files.isDirectory(d.getParent(), LinkOption.NOFOLLOW_LINKS) && !d.equals(base)) {
