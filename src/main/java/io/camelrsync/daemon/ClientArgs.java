@@ -64,8 +64,9 @@ public record ClientArgs(boolean sender, boolean recursive, boolean links, boole
                 b.longOption(a);
             } else if (a.startsWith("-")) {
                 b.letters(a);
-            } else {
-                throw new RsyncException(ExitCode.PROTOCOL, "unexpected argument before \".\": " + a);
+            } else if (b.refusal == null) {
+                // the value of an option taking a separate argument; known ones never do, so one was refused
+                b.refuse("rsync: on remote machine: unexpected argument before \".\": " + a);
             }
         }
         return b.build();
@@ -83,10 +84,9 @@ public record ClientArgs(boolean sender, boolean recursive, boolean links, boole
         final List<String> paths = new ArrayList<>();
         String refusal;
 
+        /** Every refusal is kept, so the client learns about each option the daemon cannot honour. */
         void refuse(String message) {
-            if (refusal == null) {
-                refusal = message;
-            }
+            refusal = refusal == null ? message : refusal + "\n" + message;
         }
 
         void longOption(String a) {

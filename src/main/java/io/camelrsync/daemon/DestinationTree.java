@@ -8,6 +8,7 @@ import io.camelrsync.protocol.RsyncException;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -26,6 +27,7 @@ import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.UserPrincipalNotFoundException;
 import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -165,10 +167,10 @@ final class DestinationTree {
     private void applySpecialAttributes(Path p, Entry e) throws IOException {
         if (policy.identity().preservesOwnership()) {
             if (policy.owner()) {
-                setOwnership(p, e.uid(), userNames.get(e.uid()), true); // lchown: no open
+                setOwnership(p, e.uid(), userNames.get(e.uid()), true, null); // lchown: no open
             }
             if (policy.group()) {
-                setOwnership(p, e.gid(), groupNames.get(e.gid()), false);
+                setOwnership(p, e.gid(), groupNames.get(e.gid()), false, null);
             }
         }
         if (policy.perms() || !policy.incomingChmod().isEmpty()) {
@@ -217,45 +219,144 @@ final class DestinationTree {
         return ((dev >>> 12) & 0xffffff00L) | (dev & 0xffL);
     }
 
-    /** A new temporary name beside the destination, where the file is rebuilt before the rename. */
-    Path tempFor(Path dst) throws IOException {
-        return Files.createTempFile(dst.getParent(), "." + dst.getFileName() + ".", "");
-    }
-
-    /** Attributes, optional fsync, then the atomic rename: no partial file ever shows under the real name. */
-    void commit(Path tmp, Path dst, Entry e) throws IOException {
-        if (policy.fsync()) {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ch.force(true);
+    /** A new temporary file beside the destination (".name.XXXXXX"), created and opened once. */
+    FileChannel createTemp(Path dst, Path[] name) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            Path tmp = dst.resolveSibling("." + dst.getFileName() + "." + randomSuffix());
+            try {
+                FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                        LinkOption.NOFOLLOW_LINKS);
+                name[0] = tmp;
+                return ch;
+            } catch (java.nio.file.FileAlreadyExistsException taken) {
+                if (attempt > 100) {
+                    throw taken;
+                }
             }
         }
-        policy.identity().claim(tmp);
-        applyAttributes(tmp, e);
+    }
+
+    private static String randomSuffix() {
+        String alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        char[] c = new char[6];
+        for (int i = 0; i < c.length; i++) {
+            c[i] = alphabet.charAt(r.nextInt(alphabet.length()));
+        }
+        return new String(c);
+    }
+
+    /** Writes a file that arrived whole into memory to a new temporary name. */
+    Path writeTemp(Path dst, byte[] data, int len) throws IOException {
+        Path[] tmp = new Path[1];
+        try (FileChannel ch = createTemp(dst, tmp)) {
+            ByteBuffer bb = ByteBuffer.wrap(data, 0, len);
+            while (bb.hasRemaining()) {
+                ch.write(bb);
+            }
+            if (policy.fsync()) {
+                ch.force(true);
+            }
+        } catch (IOException | RuntimeException e) {
+            if (tmp[0] != null) {
+                Files.deleteIfExists(tmp[0]);
+            }
+            throw e;
+        }
+        return tmp[0];
+    }
+
+    /** Attributes, then the atomic rename: no partial file ever shows under the real name. */
+    void commit(Path tmp, Path dst, Entry e) throws IOException {
         try {
-            Files.move(tmp, dst, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            policy.identity().claim(tmp);
+            applyAttributes(tmp, e);
+            rename(tmp, dst);
+        } catch (IOException | RuntimeException ex) {
+            Files.deleteIfExists(tmp);
+            throw ex;
+        }
+    }
+
+    private static void rename(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException ex) {
-            Files.move(tmp, dst, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** Makes {@code member} a hard link to {@code first}, replacing whatever is there in one rename. */
+    void hardLink(Path member, Path first) throws IOException {
+        BasicFileAttributes a = attrsOrNull(member);
+        if (a != null && a.isRegularFile() && a.fileKey() != null
+                && a.fileKey().equals(attrsOrNull(first).fileKey())) {
+            return;
+        }
+        if (a != null && a.isDirectory()) {
+            deleteTree(member);
+        }
+        if (!Files.isDirectory(member.getParent(), LinkOption.NOFOLLOW_LINKS)) {
+            Files.createDirectories(member.getParent()); // the generator may not have reached it yet
+        }
+        Path tmp = member.resolveSibling("." + member.getFileName() + "." + randomSuffix());
+        Files.createLink(tmp, first);
+        try {
+            rename(tmp, member);
+        } catch (IOException | RuntimeException ex) {
+            Files.deleteIfExists(tmp);
+            throw ex;
+        }
+    }
+
+    /** What one lstat says about an entry: all the attribute comparisons need. */
+    record Stat(int mode, int uid, int gid, long mtimeSeconds, int mtimeNanos, long size) {
+        static Stat of(Path p) throws IOException {
+            Map<String, Object> a;
+            try {
+                a = Files.readAttributes(p, "unix:mode,uid,gid,lastModifiedTime,size", LinkOption.NOFOLLOW_LINKS);
+            } catch (NoSuchFileException e) {
+                return null;
+            }
+            Instant t = ((FileTime) a.get("lastModifiedTime")).toInstant();
+            return new Stat((Integer) a.get("mode"), (Integer) a.get("uid"), (Integer) a.get("gid"),
+                    t.getEpochSecond(), t.getNano(), (Long) a.get("size"));
+        }
+
+        boolean isRegular() {
+            return (mode & FileEntry.S_IFMT) == FileEntry.S_IFREG;
         }
     }
 
     void applyAttributes(Path p, Entry e) throws IOException {
+        applyAttributes(p, e, Stat.of(p));
+    }
+
+    /** Sets what differs from {@code current} (rsync's set_file_attrs): an unchanged file costs no syscall. */
+    void applyAttributes(Path p, Entry e, Stat current) throws IOException {
         if (policy.identity().preservesOwnership()) {
             if (policy.owner()) {
-                setOwnership(p, e.uid(), userNames.get(e.uid()), true);
+                setOwnership(p, e.uid(), userNames.get(e.uid()), true, current == null ? null : current.uid());
             }
             if (policy.group()) {
-                setOwnership(p, e.gid(), groupNames.get(e.gid()), false);
+                setOwnership(p, e.gid(), groupNames.get(e.gid()), false, current == null ? null : current.gid());
             }
         }
         if (policy.perms() || !policy.incomingChmod().isEmpty()) {
             // after chown, which clears set-id bits; unix:mode keeps them (PosixFilePermission cannot)
-            int mode = policy.perms() ? e.mode()
-                    : (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            int now = current != null ? current.mode() & 07777
+                    : (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777;
+            int mode = policy.perms() ? e.mode() : now;
             boolean dir = (e.mode() & FileEntry.S_IFMT) == FileEntry.S_IFDIR;
             mode = policy.incomingChmod().apply((mode & 07777) | (dir ? FileEntry.S_IFDIR : 0)) & 07777;
-            Files.setAttribute(p, "unix:mode", mode, LinkOption.NOFOLLOW_LINKS);
+            if (mode != now || current == null) {
+                Files.setAttribute(p, "unix:mode", mode, LinkOption.NOFOLLOW_LINKS);
+            }
         }
-        setTimes(p, e);
+        if (policy.times() && (current == null || current.mtimeSeconds() != e.mtime()
+                || current.mtimeNanos() != e.mtimeNsec())) {
+            setTimes(p, e);
+        }
     }
 
     void setTimes(Path p, Entry e) throws IOException {
@@ -267,23 +368,37 @@ final class DestinationTree {
     }
 
     /** By name when the client sent one that exists here, else by number (rsync's id mapping). */
-    private static void setOwnership(Path p, int id, String name, boolean user) throws IOException {
-        PosixFileAttributeView view = Files.getFileAttributeView(p, PosixFileAttributeView.class,
-                LinkOption.NOFOLLOW_LINKS);
+    private static void setOwnership(Path p, int id, String name, boolean user, Integer current)
+            throws IOException {
         if (name != null) {
-            var lookup = p.getFileSystem().getUserPrincipalLookupService();
-            try {
-                if (user) {
-                    view.setOwner(lookup.lookupPrincipalByName(name));
-                } else {
-                    view.setGroup(lookup.lookupPrincipalByGroupName(name));
+            Integer local = user ? LocalIds.get().user(name) : LocalIds.get().group(name);
+            if (local == null) {
+                if (setByName(p, name, user)) {
+                    return;
                 }
-                return;
-            } catch (UserPrincipalNotFoundException unknownHere) {
-                // fall back to the number
+            } else {
+                id = local;
             }
         }
-        Files.setAttribute(p, user ? "unix:uid" : "unix:gid", id, LinkOption.NOFOLLOW_LINKS);
+        if (current == null || current != id) {
+            Files.setAttribute(p, user ? "unix:uid" : "unix:gid", id, LinkOption.NOFOLLOW_LINKS);
+        }
+    }
+
+    private static boolean setByName(Path p, String name, boolean user) throws IOException {
+        PosixFileAttributeView view = Files.getFileAttributeView(p, PosixFileAttributeView.class,
+                LinkOption.NOFOLLOW_LINKS);
+        var lookup = p.getFileSystem().getUserPrincipalLookupService();
+        try {
+            if (user) {
+                view.setOwner(lookup.lookupPrincipalByName(name));
+            } else {
+                view.setGroup(lookup.lookupPrincipalByGroupName(name));
+            }
+            return true;
+        } catch (UserPrincipalNotFoundException unknownHere) {
+            return false; // rsync falls back to the number
+        }
     }
 
     static void deleteTree(Path p) throws IOException {

@@ -30,12 +30,10 @@ import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -66,6 +64,7 @@ public final class ReceiveSession {
     private static final int CF_INPLACE_PARTIAL = 0x40;
     private static final int CF_VARINT = 0x80;
     private static final int CF_ID0_NAMES = 0x100;
+    private static final List<Integer> NO_MEMBERS = List.of();
     private static final List<String> COMPRESSIONS = List.of("zlibx", "zlib", "none");
 
     private final ModuleRequest request;
@@ -79,6 +78,8 @@ public final class ReceiveSession {
     private DestinationTree tree;
     private Entry[] sorted;
     private int[] firstOfGroup;
+    private Map<Integer, List<Integer>> linkMembers = Map.of();
+    private final Finishers finishing = new Finishers();
     private final Map<Integer, Pending> pending = new ConcurrentHashMap<>();
     private ChecksumAlgorithm algorithm;
     private ChecksumAlgorithm fileSumAlgorithm;
@@ -170,6 +171,16 @@ public final class ReceiveSession {
         demux.start("rsyncd-demux");
         WireInput data = new WireInput(demux.data());
 
+        try {
+            return transfer(mux, data, demux, protocol, compat, refusal);
+        } catch (RsyncException e) {
+            tellClient(mux, protocol, e); // a client that only saw the connection close could not say why
+            throw e;
+        }
+    }
+
+    private ReceiveStats transfer(MultiplexWriter mux, WireInput data, MultiplexReader demux, int protocol,
+                                  int compat, String refusal) throws IOException {
         ModuleConf module = request.module();
         if (refusal == null) {
             refusal = RefusedOptions.check(module.refuseOptions(), args.used());
@@ -187,9 +198,16 @@ public final class ReceiveSession {
                     ExitCode.UNSUPPORTED);
             return stats;
         }
+        Path destination;
+        try {
+            destination = destination();
+        } catch (RsyncException e) {
+            refuse(mux, protocol, e.getMessage(), e.exitCode());
+            return stats;
+        }
         try {
             daemonFilters = daemonFilters(module);
-            tree = new DestinationTree(destination(), new DestinationTree.Policy(args.perms(), args.times(),
+            tree = new DestinationTree(destination, new DestinationTree.Policy(args.perms(), args.times(),
                     args.owner(), args.group(), args.fsync(), module.mungeSymlinks().orElse(false),
                     ChmodRules.parse(module.incomingChmod()), ModuleIdentity.of(module)));
         } catch (IOException | IllegalArgumentException e) {
@@ -265,6 +283,19 @@ public final class ReceiveSession {
         return stats;
     }
 
+    private void tellClient(MultiplexWriter mux, int protocol, RsyncException e) {
+        try {
+            mux.sendMessage(MessageCode.ERROR, ("rsync: [receiver] " + e.getMessage() + "\n")
+                    .getBytes(StandardCharsets.UTF_8));
+            if (protocol >= 31) {
+                mux.sendInt(MessageCode.ERROR_EXIT, e.exitCode());
+            }
+            mux.flush();
+        } catch (IOException | RuntimeException gone) {
+            // the client is gone; the log has the reason
+        }
+    }
+
     private void refuse(MultiplexWriter mux, int protocol, String text, int code) throws IOException {
         log.accept(text + " (module " + request.module().name() + ")");
         mux.sendMessage(MessageCode.ERROR, (text + "\n").getBytes(StandardCharsets.UTF_8));
@@ -337,6 +368,10 @@ public final class ReceiveSession {
                 throw new RsyncException(ExitCode.UNSUPPORTED, "ERROR: the destination leaves the module: " + first);
             }
             d = d.resolve(part);
+            if (Files.isSymbolicLink(d)) { // never followed: it could lead out of the module
+                throw new RsyncException(ExitCode.FILE_SELECT, "ERROR: destination " + first
+                        + " goes through a symlink, which is never followed");
+            }
         }
         if (!Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
             if (Files.isDirectory(d.getParent(), LinkOption.NOFOLLOW_LINKS) && !d.equals(base)) {
@@ -364,10 +399,14 @@ public final class ReceiveSession {
             sortedPos[order[i]] = i;
         }
         firstOfGroup = new int[sorted.length];
+        Map<Integer, List<Integer>> members = new HashMap<>();
         Set<String> dirs = new HashSet<>();
         for (int i = 0; i < sorted.length; i++) {
             Entry e = sorted[i];
             firstOfGroup[i] = e.hardLinkFirst() < 0 ? -1 : sortedPos[e.hardLinkFirst()];
+            if (firstOfGroup[i] >= 0) {
+                members.computeIfAbsent(firstOfGroup[i], k -> new ArrayList<>()).add(i);
+            }
             if (i > 0 && sorted[i - 1].path().equals(e.path())) {
                 throw RsyncException.protocol("duplicate entry in the file list: " + e.path());
             }
@@ -379,6 +418,7 @@ public final class ReceiveSession {
                 dirs.add(e.path());
             }
         }
+        linkMembers = members;
     }
 
     // ---------------------------------------------------------------- generator
@@ -495,18 +535,18 @@ public final class ReceiveSession {
 
     /** generator.c quick_check_ok plus the options that skip files (-u, --existing, --ignore-existing). */
     private void requestIfChanged(WireOutput out, int ndx, Entry e, Path dst) throws IOException {
-        BasicFileAttributes a = DestinationTree.attrsOrNull(dst);
+        DestinationTree.Stat a = DestinationTree.Stat.of(dst);
         if (a == null ? args.existing() : args.ignoreExisting()) {
             return;
         }
-        boolean regular = a != null && a.isRegularFile();
-        long mtime = regular ? a.lastModifiedTime().toInstant().getEpochSecond() : 0;
+        boolean regular = a != null && a.isRegular();
+        long mtime = regular ? a.mtimeSeconds() : 0;
         if (regular && args.update() && mtime > e.mtime()) {
             return; // -u: the receiver's copy is newer
         }
         if (regular && !args.ignoreTimes() && a.size() == e.size() && unchanged(dst, e, mtime)) {
             if (!dryRun) {
-                tree.applyAttributes(dst, e);
+                tree.applyAttributes(dst, e, a);
                 linkGroup(ndx, dst);
             }
             return;
@@ -669,18 +709,17 @@ public final class ReceiveSession {
             }
             Entry e = sorted[ndx];
             Path dst = tree.resolve(e.path());
-            Path tmp = tree.tempFor(dst);
+            FileSink sink = new FileSink(tree, dst, e.size(), args.fsync());
             TokenReceiver.Result r;
-            try (OutputStream fileOut = new BufferedOutputStream(Files.newOutputStream(tmp), 256 * 1024);
-                 FileChannel basis = p.basis() == null ? null
-                         : FileChannel.open(p.basis(), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-                r = receiver.receive(in, tokenSource, p.head(), basis, fileOut);
+            try (FileChannel basis = p.basis() == null ? null
+                    : FileChannel.open(p.basis(), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+                r = receiver.receive(in, tokenSource, p.head(), basis, sink);
             } catch (IOException | RuntimeException ex) {
-                Files.deleteIfExists(tmp);
+                sink.discard();
                 throw ex;
             }
             if (!r.verified()) {
-                Files.deleteIfExists(tmp);
+                sink.discard();
                 if (phase == 0) {
                     redo.add(ndx);
                 } else {
@@ -692,14 +731,12 @@ public final class ReceiveSession {
             stats.transferredFiles++;
             stats.literalBytes += r.literal();
             stats.matchedBytes += r.matched();
-            try {
-                tree.commit(tmp, dst, e);
-            } catch (IOException | RuntimeException ex) {
-                Files.deleteIfExists(tmp);
-                throw ex;
-            }
-            linkGroup(ndx, dst);
+            finishing.finish(sink, () -> {
+                tree.commit(sink.finish(), dst, e);
+                linkGroup(ndx, dst);
+            });
         }
+        finishing.awaitAll(timeoutMillis);
         if (protocol >= 31 && in.readNdx() != Ndx.DONE) {
             throw RsyncException.protocol("Invalid packet at end of run [receiver]");
         }
@@ -710,25 +747,8 @@ public final class ReceiveSession {
         if (!args.hardLinks()) {
             return;
         }
-        for (int i = first + 1; i < sorted.length; i++) {
-            if (firstOfGroup[i] != first) {
-                continue;
-            }
-            Path member = tree.resolve(sorted[i].path());
-            Object want = Files.getAttribute(firstPath, "unix:ino", LinkOption.NOFOLLOW_LINKS);
-            BasicFileAttributes a = DestinationTree.attrsOrNull(member);
-            if (a != null && want.equals(Files.getAttribute(member, "unix:ino", LinkOption.NOFOLLOW_LINKS))) {
-                continue;
-            }
-            if (a != null) {
-                DestinationTree.deleteTree(member);
-            }
-            try {
-                Files.createLink(member, firstPath);
-            } catch (FileAlreadyExistsException raced) {
-                DestinationTree.deleteTree(member);
-                Files.createLink(member, firstPath);
-            }
+        for (int member : linkMembers.getOrDefault(first, NO_MEMBERS)) {
+            tree.hardLink(tree.resolve(sorted[member].path()), firstPath);
         }
     }
 }

@@ -47,7 +47,7 @@ class RsyncConsumerTlsTest extends CamelTestSupport {
         globalPort = freePort();
         Files.createDirectories(work.resolve("inbox"));
         Path conf = work.resolve("rsyncd.conf");
-        Files.writeString(conf, "[inbox]\npath = " + work.resolve("inbox") + "\nread only = no\n");
+        Files.writeString(conf, "[inbox]\npath = " + work.resolve("inbox") + "\nread only = no\nuid = root\ngid = root\n");
 
         KeyStoreParameters keyStore = new KeyStoreParameters();
         keyStore.setResource("file:" + tls.keyStore());

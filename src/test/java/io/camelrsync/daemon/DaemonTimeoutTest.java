@@ -75,7 +75,7 @@ class DaemonTimeoutTest {
 
     @Test
     void aClientSilentMidSessionIsCutOffAfterTheModuleTimeoutAndItsSlotIsFreed() throws Exception {
-        start("[m]\npath = MODULE\nread only = no\ntimeout = 2\nmax connections = 1\n");
+        start("[m]\npath = MODULE\nread only = no\nuid = root\ngid = root\ntimeout = 2\nmax connections = 1\n");
         try (RawDaemonClient silent = new RawDaemonClient(server.port())) {
             silent.greet();
             assertEquals("@RSYNCD: OK", silent.pickModule("m"));
@@ -94,7 +94,7 @@ class DaemonTimeoutTest {
 
     @Test
     void theClientsOwnTimeoutAppliesWhenTheModuleHasNone() throws Exception {
-        start("[m]\npath = MODULE\nread only = no\n");
+        start("[m]\npath = MODULE\nread only = no\nuid = root\ngid = root\n");
         try (RawDaemonClient silent = new RawDaemonClient(server.port())) {
             silent.greet();
             assertEquals("@RSYNCD: OK", silent.pickModule("m"));
@@ -106,7 +106,7 @@ class DaemonTimeoutTest {
 
     @Test
     void aClientSilentAfterPickingTheModuleMeetsTheModulesHandshakeDeadline() throws Exception {
-        start("[m]\npath = MODULE\nread only = no\ntimeout = 2\nmax connections = 1\n");
+        start("[m]\npath = MODULE\nread only = no\nuid = root\ngid = root\ntimeout = 2\nmax connections = 1\n");
         try (RawDaemonClient silent = new RawDaemonClient(server.port())) {
             silent.greet();
             assertEquals("@RSYNCD: OK", silent.pickModule("m")); // and never sends its arguments
@@ -119,7 +119,7 @@ class DaemonTimeoutTest {
 
     @Test
     void theHandshakeDeadlineIsAbsoluteSoTricklingBytesDoesNotExtendIt() throws Exception {
-        start("timeout = 2\n[m]\npath = MODULE\nread only = no\n");
+        start("timeout = 2\n[m]\npath = MODULE\nread only = no\nuid = root\ngid = root\n");
         try (RawDaemonClient trickler = new RawDaemonClient(server.port())) {
             long connected = System.nanoTime();
             trickler.greet();

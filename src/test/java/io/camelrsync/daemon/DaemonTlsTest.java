@@ -36,7 +36,7 @@ class DaemonTlsTest {
         TestTls tls = TestTls.create(work);
         Path dest = Files.createDirectories(work.resolve("dest"));
         Path conf = work.resolve("rsyncd.conf");
-        Files.writeString(conf, "[m]\npath = " + dest + "\nread only = no\n");
+        Files.writeString(conf, "[m]\npath = " + dest + "\nread only = no\nuid = root\ngid = root\n");
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();

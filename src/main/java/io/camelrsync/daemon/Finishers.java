@@ -1,0 +1,95 @@
+package io.camelrsync.daemon;
+
+import io.camelrsync.protocol.ExitCode;
+import io.camelrsync.protocol.RsyncException;
+import java.io.IOException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Finishes received files beside the receiver: writing a small file out, its attributes and the rename cost
+ * more system calls than decoding it, and rsync's single receiver pays them one after another. Files that
+ * spilled to disk while arriving finish on the receiving thread. Memory held by queued files is bounded.
+ */
+final class Finishers {
+    /** One pool for every session: the disk, not the session count, bounds what helps. */
+    private static final ExecutorService POOL = Executors.newFixedThreadPool(
+            Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), r -> {
+                Thread t = new Thread(r, "rsyncd-finish");
+                t.setDaemon(true);
+                return t;
+            });
+    private static final int MAX_QUEUED_BYTES = 32 << 20;
+
+    interface Step {
+        void run() throws IOException;
+    }
+
+    private final Semaphore budget = new Semaphore(MAX_QUEUED_BYTES);
+    private int outstanding;
+    private IOException failure;
+
+    /** Runs {@code step} for a file now or on the pool; the first failure is rethrown by a later call. */
+    void finish(FileSink sink, Step step) throws IOException {
+        rethrow();
+        if (!sink.inMemory()) {
+            step.run();
+            return;
+        }
+        int cost = Math.max(4096, Math.min(sink.memoryBytes(), MAX_QUEUED_BYTES));
+        try {
+            budget.acquire(cost);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while finishing files");
+        }
+        synchronized (this) {
+            outstanding++;
+        }
+        POOL.execute(() -> {
+            try {
+                step.run();
+            } catch (IOException | RuntimeException e) {
+                synchronized (this) {
+                    if (failure == null) {
+                        failure = e instanceof IOException io ? io : new IOException(e.toString(), e);
+                    }
+                }
+                sink.discard();
+            } finally {
+                budget.release(cost);
+                synchronized (this) {
+                    outstanding--;
+                    notifyAll();
+                }
+            }
+        });
+    }
+
+    /** Waits until every queued file is in place (before directory times are set and the session ends). */
+    synchronized void awaitAll(long timeoutMillis) throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        while (outstanding > 0) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new RsyncException(ExitCode.TIMEOUT, "received files were not written within "
+                        + TimeUnit.MILLISECONDS.toSeconds(timeoutMillis) + " seconds");
+            }
+            try {
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while finishing files");
+            }
+        }
+        rethrow();
+    }
+
+    private synchronized void rethrow() throws IOException {
+        if (failure != null) {
+            throw failure;
+        }
+    }
+}
