@@ -66,9 +66,9 @@ trap 'exit 130' INT TERM
 rsync --daemon --no-detach --config="$work/stock/rsyncd.conf" --port="${port[stock]}" --address=127.0.0.1 \
   > "$work/stock/stdout" 2>&1 &
 pid[stock]=$!
-# a plain background command: $! is the JVM itself (bash execs it), no wrapper in between
-java $OURS_JAVA_OPTS -jar "$jar" daemon --config "$work/ours/rsyncd.conf" --port "${port[ours]}" \
-  --address 127.0.0.1 --no-detach > "$work/ours/stdout" 2>&1 &
+# bin/camel-rsync, as users start it (its JVM flags included); it execs java, so $! is the JVM itself
+CAMEL_RSYNC_JAVA_OPTS="$OURS_JAVA_OPTS" "$repo/bin/camel-rsync" daemon --config "$work/ours/rsyncd.conf" \
+  --port "${port[ours]}" --address 127.0.0.1 --no-detach > "$work/ours/stdout" 2>&1 &
 pid[ours]=$!
 
 # up = listening; one probe connection each (our daemon logs it as a session the client closed)

@@ -44,10 +44,13 @@ final class DestinationTree {
     }
 
     static final String MUNGE_PREFIX = "/rsyncd-munged/";
+    private static final LinkOption[] NO_FOLLOW = {LinkOption.NOFOLLOW_LINKS};
+    private static final LinkOption[] FOLLOW = {};
 
     private final Path dest;
     private final Policy policy;
     private final Set<Path> safeDirs = ConcurrentHashMap.newKeySet();
+    private volatile Stat freshFile;
     private Map<Integer, String> userNames = Map.of();
     private Map<Integer, String> groupNames = Map.of();
 
@@ -270,7 +273,13 @@ final class DestinationTree {
     void commit(Path tmp, Path dst, Entry e) throws IOException {
         try {
             policy.identity().claim(tmp);
-            applyAttributes(tmp, e);
+            Stat fresh = freshFile;
+            if (fresh == null) { // every new file starts alike (our ids, the umask's mode): stat the first only
+                Stat first = Stat.of(tmp);
+                fresh = new Stat(first.mode(), first.uid(), first.gid(), Long.MIN_VALUE, 0, 0);
+                freshFile = policy.identity().claimsFiles() ? null : fresh;
+            }
+            applyAttributes(tmp, e, fresh, FOLLOW);
             rename(tmp, dst);
         } catch (IOException | RuntimeException ex) {
             Files.deleteIfExists(tmp);
@@ -332,8 +341,16 @@ final class DestinationTree {
         applyAttributes(p, e, Stat.of(p));
     }
 
-    /** Sets what differs from {@code current} (rsync's set_file_attrs): an unchanged file costs no syscall. */
     void applyAttributes(Path p, Entry e, Stat current) throws IOException {
+        applyAttributes(p, e, current, NO_FOLLOW);
+    }
+
+    /**
+     * Sets what differs from {@code current} (rsync's set_file_attrs): an unchanged file costs no syscall.
+     * The JDK opens a file to change mode or times without following links; a temporary file we just created
+     * under a random name is known to be no link, so it takes the path-based calls instead.
+     */
+    private void applyAttributes(Path p, Entry e, Stat current, LinkOption[] links) throws IOException {
         if (policy.identity().preservesOwnership()) {
             if (policy.owner()) {
                 setOwnership(p, e.uid(), userNames.get(e.uid()), true, current == null ? null : current.uid());
@@ -350,21 +367,25 @@ final class DestinationTree {
             boolean dir = (e.mode() & FileEntry.S_IFMT) == FileEntry.S_IFDIR;
             mode = policy.incomingChmod().apply((mode & 07777) | (dir ? FileEntry.S_IFDIR : 0)) & 07777;
             if (mode != now || current == null) {
-                Files.setAttribute(p, "unix:mode", mode, LinkOption.NOFOLLOW_LINKS);
+                Files.setAttribute(p, "unix:mode", mode, links);
             }
         }
         if (policy.times() && (current == null || current.mtimeSeconds() != e.mtime()
                 || current.mtimeNanos() != e.mtimeNsec())) {
-            setTimes(p, e);
+            setTimes(p, e, links);
         }
     }
 
     void setTimes(Path p, Entry e) throws IOException {
+        setTimes(p, e, NO_FOLLOW);
+    }
+
+    private void setTimes(Path p, Entry e, LinkOption[] links) throws IOException {
         if (!policy.times()) {
             return;
         }
         FileTime t = FileTime.from(Instant.ofEpochSecond(e.mtime(), e.mtimeNsec()));
-        Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setTimes(t, null, null);
+        Files.getFileAttributeView(p, BasicFileAttributeView.class, links).setTimes(t, null, null);
     }
 
     /** By name when the client sent one that exists here, else by number (rsync's id mapping). */

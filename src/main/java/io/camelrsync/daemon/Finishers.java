@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 final class Finishers {
     /** One pool for every session: the disk, not the session count, bounds what helps. */
     private static final ExecutorService POOL = Executors.newFixedThreadPool(
-            Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), r -> {
+            Integer.getInteger("camelrsync.finishers", Math.max(2, Runtime.getRuntime().availableProcessors())), r -> {
                 Thread t = new Thread(r, "rsyncd-finish");
                 t.setDaemon(true);
                 return t;

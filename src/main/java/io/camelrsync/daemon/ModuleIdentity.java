@@ -54,6 +54,11 @@ final class ModuleIdentity {
         return preservesOwnership;
     }
 
+    /** Whether new entries change owner after creation (so they do not all start alike). */
+    boolean claimsFiles() {
+        return user != null || group != null;
+    }
+
     /** Gives a freshly created entry to the module's user and group (no-op when the session runs as root). */
     void claim(Path p) throws IOException {
         if (user == null && group == null) {
