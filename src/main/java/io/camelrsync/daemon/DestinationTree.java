@@ -100,20 +100,22 @@ final class DestinationTree {
         }
     }
 
-    void makeDirectory(Path dst) throws IOException {
+    /** @return whether it was created (rsync itemizes it as new) */
+    boolean makeDirectory(Path dst) throws IOException {
         BasicFileAttributes a = attrsOrNull(dst);
         if (a != null && a.isDirectory()) {
-            return;
+            return false;
         }
         if (a != null) {
             deleteTree(dst);
         }
         Files.createDirectory(dst);
         policy.identity().claim(dst);
+        return true;
     }
 
     /** Symlinks are stored verbatim (or munged when the module asks) and never followed. */
-    void makeSymlink(Path dst, Entry e) throws IOException {
+    boolean makeSymlink(Path dst, Entry e) throws IOException {
         String target = new String(e.linkTarget(), StandardCharsets.UTF_8);
         if (policy.mungeSymlinks()) {
             target = MUNGE_PREFIX + target;
@@ -122,7 +124,7 @@ final class DestinationTree {
         if (a != null) {
             if (a.isSymbolicLink() && Files.readSymbolicLink(dst).toString().equals(Path.of(target).toString())) {
                 setTimes(dst, e);
-                return;
+                return false;
             }
             deleteTree(dst);
         }
@@ -133,15 +135,16 @@ final class DestinationTree {
         }
         policy.identity().claim(dst);
         setTimes(dst, e);
+        return true;
     }
 
     /** FIFOs and sockets for --specials; character and block devices for --devices (root only). */
-    void makeSpecial(Path dst, Entry e) throws IOException {
+    boolean makeSpecial(Path dst, Entry e) throws IOException {
         int type = e.mode() & FileEntry.S_IFMT;
         BasicFileAttributes a = attrsOrNull(dst);
         if (a != null && a.isOther() && sameSpecial(dst, e)) {
             applySpecialAttributes(dst, e);
-            return;
+            return false;
         }
         if (a != null) {
             deleteTree(dst);
@@ -161,6 +164,7 @@ final class DestinationTree {
         }
         policy.identity().claim(dst);
         applySpecialAttributes(dst, e);
+        return true;
     }
 
     /**

@@ -200,7 +200,7 @@ public final class ReceiveSession {
         }
         Path destination;
         try {
-            destination = destination();
+            destination = destination(mux);
         } catch (RsyncException e) {
             refuse(mux, protocol, e.getMessage(), e.exitCode());
             return stats;
@@ -354,7 +354,7 @@ public final class ReceiveSession {
     }
 
     /** Module path plus the path below the module the client named, which must stay inside. */
-    private Path destination() throws IOException {
+    private Path destination(MultiplexWriter mux) throws IOException {
         Path base = moduleRoot.toAbsolutePath().normalize();
         String first = args.paths().isEmpty() ? request.module().name() : args.paths().get(0);
         int slash = first.indexOf('/');
@@ -375,7 +375,12 @@ public final class ReceiveSession {
         }
         if (!Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
             if (Files.isDirectory(d.getParent(), LinkOption.NOFOLLOW_LINKS) && !d.equals(base)) {
-                Files.createDirectory(d);
+                if (!dryRun) {
+                    Files.createDirectory(d);
+                }
+                // rsync names it as its (chrooted) process sees it
+                String name = (request.module().useChroot().orElse(true) ? "/" : "") + base.relativize(d);
+                mux.sendMessage(MessageCode.INFO, ("created directory " + name + "\n").getBytes(StandardCharsets.UTF_8));
             } else {
                 throw new RsyncException(ExitCode.FILE_SELECT, "ERROR: destination " + first + " is not a directory");
             }
@@ -450,22 +455,29 @@ public final class ReceiveSession {
             if (dryRun) {
                 if (type == FileEntry.S_IFREG && firstOfGroup[i] < 0) {
                     requestIfChanged(out, i, e, dst);
-                } else if (type == FileEntry.S_IFDIR && deleting && e.isContentDir()
-                        && Files.isDirectory(dst, LinkOption.NOFOLLOW_LINKS)) {
+                } else if (type != FileEntry.S_IFREG && DestinationTree.attrsOrNull(dst) == null) {
+                    itemizeNew(out, i);
+                } else if (type == FileEntry.S_IFDIR && deleting && e.isContentDir()) {
                     deleteExtraneous(mux, dst, e.path(), children.getOrDefault(e.path(), Set.of()));
                 }
                 continue;
             }
             try {
                 if (type == FileEntry.S_IFDIR) {
-                    tree.makeDirectory(dst);
+                    if (tree.makeDirectory(dst) && i > 0) {
+                        itemizeNew(out, i);
+                    } else if (i == 0 && args.times() && Files.getLastModifiedTime(dst, LinkOption.NOFOLLOW_LINKS)
+                            .toInstant().getEpochSecond() != e.mtime()) {
+                        out.writeNdx(i); // "./": the top directory's time is about to change
+                        out.writeShortInt(ItemFlags.REPORT_TIME);
+                    }
                     dirsToTouch.add(i);
                     if (deleting && e.isContentDir()) {
                         deleteExtraneous(mux, dst, e.path(), children.getOrDefault(e.path(), Set.of()));
                     }
                 } else if (type == FileEntry.S_IFLNK) {
-                    if (args.links()) {
-                        tree.makeSymlink(dst, e);
+                    if (args.links() && tree.makeSymlink(dst, e)) {
+                        itemizeNew(out, i);
                     }
                 } else if (type == FileEntry.S_IFREG) {
                     if (firstOfGroup[i] < 0) { // other members are linked once the first is in place
@@ -475,11 +487,11 @@ public final class ReceiveSession {
                     if (!tree.canMakeDevices()) {
                         xferError(mux, "skipping device \"" + e.path() + "\": only a module running as root "
                                 + "can create devices");
-                    } else {
-                        tree.makeSpecial(dst, e);
+                    } else if (tree.makeSpecial(dst, e)) {
+                        itemizeNew(out, i);
                     }
-                } else {
-                    tree.makeSpecial(dst, e);
+                } else if (tree.makeSpecial(dst, e)) {
+                    itemizeNew(out, i);
                 }
             } catch (RsyncException fatal) {
                 throw fatal;
@@ -519,6 +531,12 @@ public final class ReceiveSession {
         }
         out.writeNdx(Ndx.DONE);
         out.flush();
+    }
+
+    /** Tells the client what was created without a transfer (generator.c itemize), for its -v and -i output. */
+    private static void itemizeNew(WireOutput out, int ndx) throws IOException {
+        out.writeNdx(ndx);
+        out.writeShortInt(ItemFlags.LOCAL_CHANGE | ItemFlags.IS_NEW);
     }
 
     private static String parentOf(String path) {

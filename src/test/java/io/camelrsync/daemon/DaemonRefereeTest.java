@@ -267,4 +267,26 @@ class DaemonRefereeTest {
         Run again = both("-a", "--delete"); // unchanged specials stay as they are
         assertEquals(0, again.exit(), again.output());
     }
+
+    @Test
+    void verboseClientsListWhatTheStockDaemonLists() throws Exception {
+        start();
+        PushInteropTest.buildRichTree(src);
+        Files.delete(src.resolve("a/fifo"));
+        Run referee = rsync(stock.url("m"), "-av");
+        Run ourRun = rsync("rsync://127.0.0.1:" + ours.port() + "/m", "-av");
+        assertEquals(names(referee.output()), names(ourRun.output()), referee.output() + "\n---\n" + ourRun.output());
+        Run dryReferee = rsync(stock.url("m") + "/new", "-avn");
+        Run dryOurs = rsync("rsync://127.0.0.1:" + ours.port() + "/m/new", "-avn");
+        assertEquals(names(dryReferee.output()), names(dryOurs.output()));
+        assertFalse(Files.exists(ourModule.resolve("new")), "a dry run creates no directory");
+    }
+
+    /** The item lines of a -v run: what the client names, without its own progress and totals. */
+    private static java.util.Set<String> names(String output) {
+        java.util.Set<String> lines = new java.util.TreeSet<>(List.of(output.split("\n")));
+        lines.removeIf(l -> l.isBlank() || l.startsWith("sent ") || l.startsWith("total size")
+                || l.startsWith("sending incremental") || l.startsWith("building file list"));
+        return lines;
+    }
 }

@@ -264,7 +264,9 @@ class MaliciousClientTest {
         Files.createSymbolicLink(module.resolve("sub"), outside);
         try (Evil e = new Evil("--server -lre.LfxCIvu . m/")) {
             e.sendList(false, dir("."), dir("sub"), file("sub/pwned", 0));
-            // the daemon asks for sub/pwned only after it has dealt with "sub"; then we walk away
+            // the daemon reports "sub" as a new directory, then asks for sub/pwned; then we walk away
+            assertEquals(1, e.daemonOutput().readNdx());
+            e.daemonOutput().readShortInt();
             assertEquals(2, e.daemonOutput().readNdx());
         }
         assertFalse(Files.isSymbolicLink(module.resolve("sub")), "the symlink was replaced by a real directory");
