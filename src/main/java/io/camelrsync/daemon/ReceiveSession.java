@@ -189,7 +189,7 @@ public final class ReceiveSession {
             refuse(mux, protocol, refusal, ExitCode.UNSUPPORTED);
             return stats;
         }
-        if (module.readOnly()) {
+        if (request.readOnly()) {
             refuse(mux, protocol, "ERROR: module is read only", ExitCode.SYNTAX);
             return stats;
         }

@@ -15,6 +15,20 @@ final class SecretsFile {
     }
 
     /**
+     * The passwords that may log {@code user} in: its own line and, when it got in through an "@group" entry
+     * of "auth users", that group's "@group:password" line (authenticate.c check_secret).
+     */
+    static java.util.List<String> passwordsFor(Path file, String user, String group, boolean strictModes)
+            throws IOException {
+        java.util.List<String> found = new java.util.ArrayList<>();
+        passwordFor(file, user, strictModes).ifPresent(found::add);
+        if (group != null) {
+            passwordFor(file, "@" + group, strictModes).ifPresent(found::add);
+        }
+        return found;
+    }
+
+    /**
      * The password for {@code user}; empty when the file has no line for it.
      *
      * @throws IOException when the file cannot be used, with the reason (missing, other-readable under strict

@@ -4,6 +4,7 @@ import io.camelrsync.daemonconf.ConfParam;
 import io.camelrsync.daemonconf.HostAccess;
 import io.camelrsync.daemonconf.ModuleConf;
 import io.camelrsync.daemonconf.RsyncdConf;
+import io.camelrsync.filter.Wildcard;
 import io.camelrsync.protocol.AuthDigest;
 import io.camelrsync.protocol.Limits;
 import io.camelrsync.protocol.RsyncException;
@@ -40,6 +41,8 @@ public final class ServerHandshake {
     private final Predicate<ModuleConf> takeConnectionSlot;
     private final Consumer<String> log;
     private final SecureRandom random = new SecureRandom();
+    /** The ":ro"/":rw" of the auth users entry the client logged in through. */
+    private ModuleConf.AuthUser.Access userAccess = ModuleConf.AuthUser.Access.DEFAULT;
 
     /**
      * @param takeConnectionSlot claims one of the module's "max connections" slots; false when all are taken
@@ -107,9 +110,12 @@ public final class ServerHandshake {
             throw refuse(out, "@ERROR: max connections (" + module.maxConnections() + ") reached -- try again later",
                     "max connections (" + module.maxConnections() + ") reached");
         }
+        userAccess = ModuleConf.AuthUser.Access.DEFAULT;
         String user = module.authUsers().isEmpty() ? null : login(in, out, module, clientDigests, peerName);
         write(out, "@RSYNCD: OK\n");
-        return Optional.of(new ModuleRequest(module, user, protocol, readArgs(in, protocol)));
+        boolean readOnly = userAccess == ModuleConf.AuthUser.Access.READ_ONLY
+                || userAccess != ModuleConf.AuthUser.Access.READ_WRITE && module.readOnly();
+        return Optional.of(new ModuleRequest(module, user, protocol, readArgs(in, protocol), readOnly));
     }
 
     private String login(InputStream in, OutputStream out, ModuleConf module, List<String> clientDigests,
@@ -129,30 +135,75 @@ public final class ServerHandshake {
         }
         String user = line.substring(0, sp);
         String response = line.substring(sp + 1);
-        ModuleConf.AuthUser entry = module.authUsers().stream()
-                .filter(u -> u.name().equals(user)).findFirst().orElse(null);
+        String[] group = new String[1];
+        ModuleConf.AuthUser entry = matchAuthUser(module, user, group);
         if (entry == null || entry.access() == ModuleConf.AuthUser.Access.DENY) {
             throw refuse(out, failed, "auth failed on module " + module.name() + " from " + peerName + ": user "
                     + user + (entry == null ? " not in auth users" : " denied"));
         }
+        userAccess = entry.access();
         ConfParam secrets = module.param("secrets file").orElse(null);
         String hint = secrets != null && secrets.inlineComment()
                 ? ": the secrets file path in " + secrets.file() + " line " + secrets.line()
                 + " ends in a comment, which rsyncd.conf does not strip; move it to a line of its own" : "";
-        Optional<String> password;
+        List<String> passwords;
         try {
-            password = secrets == null ? Optional.empty()
-                    : SecretsFile.passwordFor(Path.of(secrets.value()), user, module.strictModes());
+            passwords = secrets == null ? List.of()
+                    : SecretsFile.passwordsFor(Path.of(secrets.value()), user, group[0], module.strictModes());
         } catch (IOException e) {
             throw refuse(out, failed + hint, "auth failed on module " + module.name() + ": " + e.getMessage()
                     + hint);
         }
-        if (password.isEmpty() || !digest.verify(password.get(), challenge, response)) {
+        if (passwords.stream().noneMatch(p -> digest.verify(p, challenge, response))) {
             throw refuse(out, failed + hint, "auth failed on module " + module.name() + " from " + peerName
-                    + " for " + user + (password.isEmpty() ? ": no secret for this user" : ": password mismatch")
+                    + " for " + user + (passwords.isEmpty() ? ": no secret for this user" : ": password mismatch")
                     + hint);
         }
         return user;
+    }
+
+    /**
+     * The first "auth users" entry that names the user (wildcards allowed) or, as "@group", a group the user
+     * belongs to on this machine; {@code group[0]} receives the matched group's name.
+     */
+    private static ModuleConf.AuthUser matchAuthUser(ModuleConf module, String user, String[] group) {
+        List<String> groups = null;
+        for (ModuleConf.AuthUser u : module.authUsers()) {
+            if (!u.name().startsWith("@")) {
+                if (user.matches(Wildcard.toRegex(u.name()))) {
+                    return u;
+                }
+                continue;
+            }
+            if (groups == null) {
+                groups = groupsOf(user);
+            }
+            String pattern = Wildcard.toRegex(u.name().substring(1));
+            for (String g : groups) {
+                if (g.matches(pattern)) {
+                    group[0] = g;
+                    return u;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The groups of a local user (getgrouplist through id(1)); none for a name that is no user here. */
+    private static List<String> groupsOf(String user) {
+        if (!user.matches("[A-Za-z0-9._][A-Za-z0-9._-]*")) {
+            return List.of();
+        }
+        try {
+            Process p = new ProcessBuilder("id", "-Gn", "--", user).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            return p.waitFor() == 0 ? List.of(out.split("\\s+")) : List.of();
+        } catch (IOException e) {
+            return List.of();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of();
+        }
     }
 
     /** NUL-terminated arguments ending with an empty one (newlines below protocol 30). */

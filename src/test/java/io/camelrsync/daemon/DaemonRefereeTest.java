@@ -289,4 +289,37 @@ class DaemonRefereeTest {
                 || l.startsWith("sending incremental") || l.startsWith("building file list"));
         return lines;
     }
+
+    @Test
+    void authUsersByGroupWithGroupPasswordsAndPerUserAccess() throws Exception {
+        Path secrets = work.resolve("secrets");
+        Files.writeString(secrets, "root:rootpw\n@nogroup:grouppw\n");
+        Files.setPosixFilePermissions(secrets, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        start("auth users = @nogroup, r*:ro", "secrets file = " + secrets);
+        Files.createDirectories(src);
+        Files.writeString(src.resolve("f"), "x");
+        Path pw = work.resolve("pw");
+        Files.writeString(pw, "grouppw\n");
+        Files.setPosixFilePermissions(pw, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        // nobody is in nogroup: in through the group's password
+        assertEquals(0, bothAs("nobody", pw, "-a").exit());
+        // root matches "r*:ro": its own password, and read only for it
+        Files.writeString(pw, "rootpw\n");
+        Run ro = bothAs("root", pw, "-a");
+        assertTrue(ro.output().contains("module is read only"), ro.output());
+        // a user in neither
+        Run no = bothAs("daemon", pw, "-a");
+        assertEquals(5, no.exit(), no.output());
+    }
+
+    Run bothAs(String user, Path passwordFile, String arg) throws Exception {
+        Run referee = rsync("rsync://" + user + "@127.0.0.1:" + stock.port() + "/m", arg,
+                "--password-file=" + passwordFile);
+        Run ourRun = rsync("rsync://" + user + "@127.0.0.1:" + ours.port() + "/m", arg,
+                "--password-file=" + passwordFile);
+        String context = "\n--- stock ---\n" + referee.output() + "\n--- ours ---\n" + ourRun.output();
+        assertEquals(referee.exit(), ourRun.exit(), "exit codes differ" + context);
+        assertSameTree(stockModule, ourModule);
+        return new Run(ourRun.exit(), ourRun.output() + context);
+    }
 }
