@@ -617,7 +617,7 @@ public final class ReceiveSession {
             head.write(out);
         } else {
             try (FileChannel ch = FileChannel.open(basis, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-                BasisSums.write(out, head, ch, algorithm.blockSummer(seed, seedFirst));
+                BasisSums.write(out, head, ch, () -> algorithm.blockSummer(seed, seedFirst));
             }
         }
     }

@@ -6,8 +6,16 @@ import io.camelrsync.protocol.Limits;
 import io.camelrsync.protocol.WireOutput;
 import io.camelrsync.sender.SumHead;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ForkJoinPool;
+import java.util.function.Supplier;
 
 /** The generator's side of a delta: block sizes for a basis file and its per-block sums (generator.c). */
 public final class BasisSums {
@@ -66,28 +74,78 @@ public final class BasisSums {
         return new SumHead(count, blength, s2length, remainder);
     }
 
-    /** Writes the head and every block's weak and truncated strong sum of the basis file. */
-    public static void write(WireOutput out, SumHead head, FileChannel basis, ChecksumAlgorithm.BlockSummer summer)
-            throws IOException {
+    /** Below this many blocks one thread sums them; above, the work is split (the sender waits meanwhile). */
+    private static final int PARALLEL_BLOCKS = 2048;
+
+    /**
+     * Writes the head and every block's weak and truncated strong sum of the basis file. Large files are summed
+     * in slices on the common pool (blocks are independent); the sums go out in block order all the same.
+     */
+    public static void write(WireOutput out, SumHead head, FileChannel basis,
+                             Supplier<ChecksumAlgorithm.BlockSummer> summers) throws IOException {
         head.write(out);
+        int per = 4 + head.strongLength();
+        int slices = head.count() < PARALLEL_BLOCKS ? 1
+                : Math.min(4 * ForkJoinPool.getCommonPoolParallelism(), head.count() / (PARALLEL_BLOCKS / 4));
+        if (slices <= 1) {
+            byte[] sums = new byte[per * Math.max(head.count(), 0)];
+            sumBlocks(head, basis, summers.get(), 0, head.count(), sums);
+            out.write(sums, 0, sums.length);
+            return;
+        }
+        int step = (head.count() + slices - 1) / slices;
+        List<CompletableFuture<byte[]>> parts = new ArrayList<>();
+        for (int from = 0; from < head.count(); from += step) {
+            int first = from;
+            int last = Math.min(head.count(), from + step);
+            parts.add(CompletableFuture.supplyAsync(() -> {
+                byte[] sums = new byte[per * (last - first)];
+                try {
+                    sumBlocks(head, basis, summers.get(), first, last, sums);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                return sums;
+            }));
+        }
+        for (CompletableFuture<byte[]> part : parts) {
+            byte[] sums;
+            try {
+                sums = part.join();
+            } catch (CompletionException e) {
+                throw e.getCause() instanceof UncheckedIOException u ? u.getCause()
+                        : new IOException("summing the basis failed", e.getCause());
+            }
+            out.write(sums, 0, sums.length);
+        }
+    }
+
+    /** The sums of blocks [first, last) into {@code sums}, each a little-endian weak sum and the strong one. */
+    private static void sumBlocks(SumHead head, FileChannel basis, ChecksumAlgorithm.BlockSummer summer, int first,
+                                  int last, byte[] sums) throws IOException {
         byte[] block = new byte[Math.max(head.blockLength(), 1)];
         byte[] strong = new byte[Limits.MAX_DIGEST];
-        long offset = 0;
-        for (int i = 0; i < head.count(); i++) {
+        int per = 4 + head.strongLength();
+        for (int i = first; i < last; i++) {
             int n = head.blockLength(i);
+            long offset = (long) i * head.blockLength();
             ByteBuffer bb = ByteBuffer.wrap(block, 0, n);
             while (bb.hasRemaining()) {
                 if (basis.read(bb, offset + bb.position()) < 0) {
-                    java.util.Arrays.fill(block, bb.position(), n, (byte) 0); // shrank: the sums just miss
+                    Arrays.fill(block, bb.position(), n, (byte) 0); // shrank: the sums just miss
                     break;
                 }
             }
-            offset += n;
             RollingChecksum weak = new RollingChecksum();
             weak.reset(block, 0, n);
-            out.writeInt(weak.value());
+            int v = weak.value();
+            int at = (i - first) * per;
+            sums[at] = (byte) v;
+            sums[at + 1] = (byte) (v >>> 8);
+            sums[at + 2] = (byte) (v >>> 16);
+            sums[at + 3] = (byte) (v >>> 24);
             summer.sum(block, 0, n, strong);
-            out.write(strong, 0, head.strongLength());
+            System.arraycopy(strong, 0, sums, at + 4, head.strongLength());
         }
     }
 }

@@ -322,4 +322,25 @@ class DaemonRefereeTest {
         assertSameTree(stockModule, ourModule);
         return new Run(ourRun.exit(), ourRun.output() + context);
     }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"-a", "-az"})
+    void largeFileWithSmallEditsTravelsAsADelta(String mode) throws Exception {
+        start();
+        Files.createDirectories(src);
+        byte[] big = new byte[24 << 20]; // enough blocks for the generator to sum them in parallel slices
+        new java.util.Random(7).nextBytes(big);
+        Files.write(src.resolve("big.bin"), big);
+        assertEquals(0, both(mode).exit());
+        for (long at : new long[] {1000, 12 << 20, (24 << 20) - 10}) {
+            try (RandomAccessFile f = new RandomAccessFile(src.resolve("big.bin").toFile(), "rw")) {
+                f.seek(at);
+                f.write("small edit".getBytes(StandardCharsets.US_ASCII));
+            }
+        }
+        sessions.clear();
+        assertEquals(0, both(mode).exit());
+        ReceiveStats s = sessions.get(0).stats();
+        assertTrue(s.literalBytes < 256 << 10, "three small edits: " + s.literalBytes + " literal bytes");
+    }
 }

@@ -62,7 +62,7 @@ class DeltaRoundTripTest {
         ByteArrayOutputStream sumsWire = new ByteArrayOutputStream();
         SumHead head = BasisSums.head(old.length, false, algo.digestLength());
         try (FileChannel b = FileChannel.open(basis)) {
-            BasisSums.write(new WireOutput(sumsWire), head, b, algo.blockSummer(seed, true));
+            BasisSums.write(new WireOutput(sumsWire), head, b, () -> algo.blockSummer(seed, true));
         }
         WireInput sumsIn = new WireInput(new ByteArrayInputStream(sumsWire.toByteArray()));
         SumHead readHead = SumHead.read(sumsIn, algo.digestLength());
