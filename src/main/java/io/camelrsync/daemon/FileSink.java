@@ -48,10 +48,18 @@ final class FileSink extends OutputStream {
             Path[] name = new Path[1];
             channel = tree.createTemp(dst, name);
             tmp = name[0];
-            writeFully(buf, 0, len);
-            buf = null;
+            buf = java.util.Arrays.copyOf(buf, MEMORY_LIMIT); // from now on a write buffer
         }
-        writeFully(b, off, n);
+        if (len + n > buf.length) {
+            writeFully(buf, 0, len);
+            len = 0;
+        }
+        if (n >= buf.length) {
+            writeFully(b, off, n);
+        } else {
+            System.arraycopy(b, off, buf, len, n);
+            len += n;
+        }
     }
 
     private void writeFully(byte[] b, int off, int n) throws IOException {
@@ -78,6 +86,8 @@ final class FileSink extends OutputStream {
             return written;
         }
         try (FileChannel ch = channel) {
+            writeFully(buf, 0, len);
+            buf = null;
             if (fsync) {
                 ch.force(true);
             }

@@ -104,11 +104,11 @@ public final class DeflatedTokens implements TokenSource, AutoCloseable {
     }
 
     @Override
-    public void seeMatch(byte[] data, int len) throws IOException {
+    public void seeMatch(byte[] data, int off, int len) throws IOException {
         if (!windowSeesMatches) {
             return;
         }
-        int offset = 0;
+        int offset = off;
         while (len > 0) {
             int piece = Math.min(len, 0xffff);
             byte[] stored = new byte[5 + piece];

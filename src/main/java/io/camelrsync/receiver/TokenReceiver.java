@@ -16,6 +16,8 @@ import java.security.MessageDigest;
  */
 public final class TokenReceiver {
     private static final int CHUNK = 32 * 1024;
+    /** Matched blocks mostly come in file order: one read fetches many of them. */
+    private static final int WINDOW = 1 << 20;
 
     private final ChecksumAlgorithm algorithm;
 
@@ -31,6 +33,7 @@ public final class TokenReceiver {
             throws IOException {
         ChecksumAlgorithm.FileDigest digest = algorithm.fileDigest();
         byte[] buf = new byte[Math.max(CHUNK, head.blockLength())];
+        BasisWindow window = new BasisWindow(Math.max(WINDOW, head.blockLength()));
         long literal = 0;
         long matched = 0;
         while (true) {
@@ -50,20 +53,41 @@ public final class TokenReceiver {
                         + " blocks)");
             }
             int n = head.blockLength(block);
-            ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
-            long at = (long) block * head.blockLength();
-            while (bb.hasRemaining()) {
-                if (basis.read(bb, at + bb.position()) < 0) {
-                    throw new IOException("the basis file shrank while it was being used");
-                }
-            }
-            out.write(buf, 0, n);
-            digest.update(buf, 0, n);
-            tokens.seeMatch(buf, n);
+            int off = window.locate(basis, (long) block * head.blockLength(), n);
+            out.write(window.bytes, off, n);
+            digest.update(window.bytes, off, n);
+            tokens.seeMatch(window.bytes, off, n);
             matched += n;
         }
         byte[] expected = digest.digest();
         byte[] sent = in.readBytes(expected.length, expected.length, "file checksum");
         return new Result(literal, matched, MessageDigest.isEqual(expected, sent));
+    }
+
+    /** A read-ahead window over the basis file. */
+    private static final class BasisWindow {
+        final byte[] bytes;
+        private long start = -1;
+        private int length;
+
+        BasisWindow(int size) {
+            bytes = new byte[size];
+        }
+
+        /** Makes [at, at + n) available and returns its offset in {@link #bytes}. */
+        int locate(FileChannel basis, long at, int n) throws IOException {
+            if (start < 0 || at < start || at + n > start + length) {
+                start = at;
+                ByteBuffer bb = ByteBuffer.wrap(bytes);
+                while (bb.hasRemaining() && basis.read(bb, at + bb.position()) > 0) {
+                    // fill the window, or up to the end of the basis
+                }
+                length = bb.position();
+                if (length < n) {
+                    throw new IOException("the basis file shrank while it was being used");
+                }
+            }
+            return (int) (at - start);
+        }
     }
 }

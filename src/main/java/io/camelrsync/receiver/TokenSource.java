@@ -15,7 +15,7 @@ public interface TokenSource {
     int next(WireInput in, byte[] buf) throws IOException;
 
     /** The receiver copied a matched block; a compressor whose window includes matched data sees it here. */
-    default void seeMatch(byte[] data, int len) throws IOException {
+    default void seeMatch(byte[] data, int off, int len) throws IOException {
     }
 
     /** Plain tokens: a length and its literal bytes, or a negative block reference. */
