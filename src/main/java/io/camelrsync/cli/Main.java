@@ -13,6 +13,11 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        // one line per log record (java.util.logging is the slf4j backend; the mirror listens to it)
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format",
+                    "%1$tF %1$tT.%1$tL %4$s [%3$s] %5$s%6$s%n");
+        }
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         PrintStream err = new PrintStream(System.err, true, StandardCharsets.UTF_8);
         System.exit(run(Arrays.asList(args), out, err));
@@ -30,6 +35,7 @@ public final class Main {
             return switch (command) {
                 case "push" -> PushCommand.run(rest, out, err);
                 case "daemon" -> DaemonCommand.run(rest, out, err);
+                case "mirror" -> MirrorCommand.run(rest, out, err);
                 case "--version", "version" -> {
                     out.println("camel-rsync " + version() + "  (rsync protocol versions 30 to 32)");
                     yield ExitCode.OK;
@@ -42,6 +48,8 @@ public final class Main {
             return fail(err, e.getMessage(), ExitCode.SYNTAX);
         } catch (java.io.IOException e) {
             return fail(err, "rsync: " + e.getMessage(), ExitCode.FILE_IO);
+        } catch (Exception e) {
+            return fail(err, "camel-rsync: " + e.getMessage(), ExitCode.FILE_SELECT);
         }
     }
 
@@ -95,6 +103,11 @@ public final class Main {
                       (receiving side; clients pulling from it are not supported yet).
                       --ssl-cert/--ssl-key (PEM certificate chain, PKCS#8 key): TLS only, for rsync-ssl
                       clients, on port 874 unless --port or the config's "port" says otherwise.
+                  mirror [push options] [--delay SECONDS] SRC DEST [DEST...]
+                      Mirror SRC live to each DEST (host::module or rsync://...): the inotifywait loop, run by
+                      routes/mirror.camel.yaml; only changed paths are pushed, one session at a time per target.
+                      --delay: quiet time before a batch is pushed (default 0.01). With no arguments: the
+                      embedded default, ./data/source mirrored to our own daemon serving ./data/mirror.
                   version
                 """;
     }

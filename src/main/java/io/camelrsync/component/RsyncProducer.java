@@ -4,6 +4,7 @@ import io.camelrsync.client.PushListener;
 import io.camelrsync.client.PushSession;
 import io.camelrsync.client.TransferStats;
 import io.camelrsync.flist.ChangeSet;
+import io.camelrsync.flist.FileEntry;
 import io.camelrsync.protocol.MessageCode;
 import io.camelrsync.protocol.RsyncException;
 import java.nio.file.Path;
@@ -119,7 +120,14 @@ public class RsyncProducer extends DefaultProducer {
 
         @Override
         public void deleted(String path) {
-            LOG.info("deleting {}", path);
+            LOG.info("{}: deleting {}", ep.target(), path);
+        }
+
+        /** One line per path sent, as the rsync -v of the classic inotifywait loop prints it. */
+        @Override
+        public void itemized(FileEntry entry, int iflags) {
+            LOG.info("{}: {}", ep.target(), entry.path.isEmpty() ? "./" : entry.isDirectory() ? entry.path + "/"
+                    : entry.path);
         }
     }
 }

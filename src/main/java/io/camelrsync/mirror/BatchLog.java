@@ -1,0 +1,25 @@
+package io.camelrsync.mirror;
+
+import io.camelrsync.component.RsyncConstants;
+import io.camelrsync.flist.ChangeSet;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One summary line per pushed batch: what it held, what went over the wire, and how long the oldest change waited. */
+public class BatchLog {
+    private static final Logger LOG = LoggerFactory.getLogger(BatchLog.class);
+
+    public void batchDone(Exchange exchange) {
+        Message in = exchange.getIn();
+        Object body = in.getBody();
+        String what = body instanceof ChangeSet cs && !ChangeSets.isFullSync(cs) ? cs.size() + " changed paths"
+                : "full sync";
+        Long first = in.getHeader(MergingQueue.FIRST_EVENT_AT, Long.class);
+        String latency = first == null ? "" : ", latency " + (System.currentTimeMillis() - first) + " ms";
+        LOG.info("batch to {}: {}, {} files sent, {} bytes, {} deleted{}", in.getHeader("MirrorTarget"), what,
+                in.getHeader(RsyncConstants.FILES_TRANSFERRED), in.getHeader(RsyncConstants.LITERAL_BYTES),
+                in.getHeader(RsyncConstants.DELETED_FILES), latency);
+    }
+}

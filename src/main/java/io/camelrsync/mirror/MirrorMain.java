@@ -1,0 +1,46 @@
+package io.camelrsync.mirror;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.camel.main.Main;
+
+/**
+ * Runs the mirror with camel-main: application.properties, the given overrides, the target routes made from the
+ * mirror-target template, and routes/*.camel.yaml (the routes/ directory next to the jar when there is one, so
+ * edits apply without a rebuild; else the copy inside the jar).
+ */
+public final class MirrorMain {
+    private MirrorMain() {
+    }
+
+    /** Runs until the JVM is asked to stop (Ctrl-C, SIGTERM). */
+    public static void run(Map<String, String> overrides, PrintStream out) throws Exception {
+        Map<String, String> settings = MirrorSettings.load(overrides);
+        Map<String, String> props = new LinkedHashMap<>(overrides);
+        if (Boolean.parseBoolean(settings.get("mirror.daemon.enabled"))) {
+            out.println(EmbeddedTarget.prepare(settings));
+        }
+        List<MirrorTargets.Target> targets = MirrorTargets.of(settings);
+        props.putAll(MirrorTargets.properties(targets));
+        props.put("camel.main.routes-include-pattern", routesPattern());
+        for (MirrorTargets.Target t : targets) {
+            out.println("camel-rsync mirror: " + settings.get("mirror.source") + " -> " + t.label());
+        }
+        Main main = new Main();
+        props.forEach(main::addOverrideProperty);
+        main.run();
+    }
+
+    /** routes/ under camelrsync.home (set by bin/camel-rsync) when present, else the routes inside the jar. */
+    static String routesPattern() {
+        String home = System.getProperty("camelrsync.home");
+        if (home != null && Files.isDirectory(Path.of(home, "routes"))) {
+            return "file:" + Path.of(home, "routes").toAbsolutePath() + "/*.camel.yaml";
+        }
+        return "classpath:routes/*.camel.yaml";
+    }
+}

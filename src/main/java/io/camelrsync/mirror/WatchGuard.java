@@ -1,0 +1,222 @@
+package io.camelrsync.mirror;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Route;
+import org.apache.camel.support.RoutePolicySupport;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the watch route honest where camel-file-watch is silent. Before it starts: the source must exist and fit
+ * under the inotify watch limit. While it runs: a lost-events OVERFLOW (which the component only logs) and a
+ * deleted or replaced source root (after which the component watches nothing) each end in a full sync, the
+ * latter after the route has been restarted on the new root.
+ */
+public class WatchGuard extends RoutePolicySupport {
+    private static final org.slf4j.Logger LOG = LoggerFactory.getLogger(WatchGuard.class);
+    /** camel-file-watch reports OVERFLOW on this logger, and nowhere else. */
+    private static final Logger FILE_WATCH_LOG =
+            Logger.getLogger("org.apache.camel.component.file.watch.FileWatchConsumer");
+    private static final Set<WatchGuard> ACTIVE = new CopyOnWriteArraySet<>();
+
+    static {
+        FILE_WATCH_LOG.addHandler(new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                String msg = r.getMessage();
+                if (r.getLevel().intValue() >= Level.WARNING.intValue() && msg != null && msg.contains("OVERFLOW")) {
+                    ACTIVE.forEach(g -> g.fullSync("the inotify event queue overflowed, so some changes were not"
+                            + " seen"));
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        });
+    }
+
+    private Path source;
+    private String fullSyncUri = "direct:mirror-full-sync";
+    private long maxUserWatches;
+    private final AtomicInteger recoveries = new AtomicInteger();
+    private volatile Route route;
+    private volatile Object rootIdentity;
+    private volatile boolean rootMissing;
+    /** Watches the root's parent for the root's own deletion and creation, which the root's watch cannot see. */
+    private WatchService parentWatch;
+
+    @Override
+    public void onInit(Route route) {
+        this.route = route;
+        checkSource();
+    }
+
+    @Override
+    public void onStart(Route route) {
+        this.route = route;
+        rootIdentity = identity(source);
+        closeParentWatch();
+        try {
+            parentWatch = source.getFileSystem().newWatchService();
+            source.getParent().register(parentWatch, StandardWatchEventKinds.ENTRY_CREATE,
+                    StandardWatchEventKinds.ENTRY_DELETE);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cannot watch {} for the source root being replaced ({}); checking its inode instead",
+                    source.getParent(), e.toString());
+            closeParentWatch();
+        }
+        ACTIVE.add(this);
+    }
+
+    @Override
+    public void onStop(Route route) {
+        ACTIVE.remove(this);
+        closeParentWatch();
+    }
+
+    @Override
+    public void onRemove(Route route) {
+        onStop(route);
+    }
+
+    private synchronized void closeParentWatch() {
+        if (parentWatch != null) {
+            try {
+                parentWatch.close();
+            } catch (IOException ignored) {
+                // closing a watch service has nothing to report
+            }
+            parentWatch = null;
+        }
+    }
+
+    /** True when the parent's watch saw an entry named like the root deleted or created since the last call. */
+    private synchronized boolean rootEntryChanged() {
+        boolean changed = false;
+        if (parentWatch == null) {
+            return false;
+        }
+        for (WatchKey key = parentWatch.poll(); key != null; key = parentWatch.poll()) {
+            for (WatchEvent<?> e : key.pollEvents()) {
+                if (e.kind() == StandardWatchEventKinds.OVERFLOW || source.getFileName().equals(e.context())) {
+                    changed = true;
+                }
+            }
+            key.reset();
+        }
+        return changed;
+    }
+
+    private void checkSource() {
+        if (!Files.isDirectory(source, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IllegalStateException("the mirror's source " + source + " is not a directory"
+                    + (Files.exists(source) ? "" : " (it does not exist: create it or fix mirror.source)"));
+        }
+        long limit = maxUserWatches > 0 ? maxUserWatches : InotifyLimits.maxUserWatches();
+        InotifyLimits.check(source, InotifyLimits.countDirectories(source), limit);
+    }
+
+    /**
+     * Called periodically (the mirror-root-check route): notices a source root that was deleted, or deleted and
+     * created again, which leaves the watcher watching nothing.
+     */
+    public void checkRoot() throws Exception {
+        Route r = route;
+        if (r == null) {
+            return;
+        }
+        boolean replaced = rootEntryChanged();
+        Object now = identity(source);
+        if (now == null) {
+            if (!rootMissing) {
+                rootMissing = true;
+                LOG.error("the mirror's source {} was deleted: nothing is mirrored until it exists again; the"
+                        + " targets keep their copy", source);
+            }
+            return;
+        }
+        if (!rootMissing && !replaced && Objects.equals(now, rootIdentity)) {
+            return;
+        }
+        LOG.warn("the mirror's source {} was {}: watching it again", source, rootMissing ? "created again"
+                : "replaced");
+        rootMissing = false;
+        checkSource();
+        CamelContext ctx = r.getCamelContext();
+        ctx.getRouteController().stopRoute(r.getRouteId());
+        ctx.getRouteController().startRoute(r.getRouteId());
+        fullSync("the source root was replaced");
+    }
+
+    /** Sends every target a full sync; pending change sets merge into it. */
+    public void fullSync(String reason) {
+        Route r = route;
+        if (r == null) {
+            return;
+        }
+        recoveries.incrementAndGet();
+        LOG.warn("{}: sending every target a full sync of {}", reason, source);
+        r.getCamelContext().createProducerTemplate().sendBody(fullSyncUri, reason);
+    }
+
+    /** Device and inode of the root directory; null when it is not a directory (or gone). */
+    private static Object identity(Path p) {
+        try {
+            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            return a.isDirectory() ? a.fileKey() : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Full syncs this guard has sent to recover lost events (the start-up sync is not one of them). */
+    public int getRecoveries() {
+        return recoveries.get();
+    }
+
+    public void setSource(String source) {
+        this.source = Path.of(source).toAbsolutePath().normalize();
+    }
+
+    public String getSource() {
+        return source == null ? null : source.toString();
+    }
+
+    public void setFullSyncUri(String fullSyncUri) {
+        this.fullSyncUri = fullSyncUri;
+    }
+
+    public String getFullSyncUri() {
+        return fullSyncUri;
+    }
+
+    /** Overrides the kernel's fs.inotify.max_user_watches (0: read it from /proc). */
+    public void setMaxUserWatches(long maxUserWatches) {
+        this.maxUserWatches = maxUserWatches;
+    }
+
+    public long getMaxUserWatches() {
+        return maxUserWatches;
+    }
+}

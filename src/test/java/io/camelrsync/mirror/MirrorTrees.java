@@ -1,0 +1,63 @@
+package io.camelrsync.mirror;
+
+import io.camelrsync.testing.TreeSnapshot;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/** Waiting for a mirror to converge, and file operations the tests share. */
+final class MirrorTrees {
+    private MirrorTrees() {
+    }
+
+    /** Waits until {@code target} equals {@code source} entry by entry, then asserts it (with every difference). */
+    static long awaitSame(Path source, Path target, long timeoutMillis) throws Exception {
+        long start = System.nanoTime();
+        long deadline = start + timeoutMillis * 1_000_000;
+        while (System.nanoTime() < deadline) {
+            if (same(source, target)) {
+                return (System.nanoTime() - start) / 1_000_000;
+            }
+            Thread.sleep(50);
+        }
+        TreeSnapshot.assertSameTree(source, target);
+        return (System.nanoTime() - start) / 1_000_000;
+    }
+
+    static boolean same(Path source, Path target) {
+        try {
+            TreeSnapshot a = TreeSnapshot.of(source);
+            TreeSnapshot b = TreeSnapshot.of(target);
+            return a.entries().equals(b.entries()) && a.linkGroups().toString().equals(b.linkGroups().toString());
+        } catch (IOException | RuntimeException e) {
+            return false; // a tree changing under the walk: look again
+        }
+    }
+
+    static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(p)) {
+            for (Path x : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
+                Files.delete(x);
+            }
+        }
+    }
+
+    static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> walk = Files.walk(from)) {
+            for (Path x : (Iterable<Path>) walk::iterator) {
+                Path dest = to.resolve(from.relativize(x).toString());
+                if (Files.isDirectory(x, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.createDirectories(dest);
+                } else {
+                    Files.copy(x, dest, LinkOption.NOFOLLOW_LINKS);
+                }
+            }
+        }
+    }
+}
