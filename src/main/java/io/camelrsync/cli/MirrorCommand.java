@@ -22,6 +22,12 @@ final class MirrorCommand {
     }
 
     static int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
+        MirrorMain.run(overrides(argv), out);
+        return ExitCode.OK;
+    }
+
+    /** The mirror.* settings this command line stands for (none: the embedded default). */
+    static Map<String, String> overrides(List<String> argv) throws Exception {
         List<String> excludes = new ArrayList<>();
         List<String> excludeFrom = new ArrayList<>();
         double[] delay = {-1};
@@ -89,8 +95,7 @@ final class MirrorCommand {
             props.put("mirror.quiet-ms", String.valueOf(Math.max(1, ms)));
             props.put("mirror.max-age-ms", String.valueOf(Math.max(1000, ms)));
         }
-        MirrorMain.run(props, out);
-        return ExitCode.OK;
+        return props;
     }
 
     /** The rsync endpoint options that stand for these push options (excludes travel as mirror.excludes). */

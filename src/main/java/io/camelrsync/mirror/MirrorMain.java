@@ -19,6 +19,11 @@ public final class MirrorMain {
 
     /** Runs until the JVM is asked to stop (Ctrl-C, SIGTERM). */
     public static void run(Map<String, String> overrides, PrintStream out) throws Exception {
+        create(overrides, out).run();
+    }
+
+    /** A camel-main ready to start (or run): the embedded default prepared, the target routes configured. */
+    public static Main create(Map<String, String> overrides, PrintStream out) throws Exception {
         Map<String, String> settings = MirrorSettings.load(overrides);
         Map<String, String> props = new LinkedHashMap<>(overrides);
         if (Boolean.parseBoolean(settings.get("mirror.daemon.enabled"))) {
@@ -32,7 +37,7 @@ public final class MirrorMain {
         }
         Main main = new Main();
         props.forEach(main::addOverrideProperty);
-        main.run();
+        return main;
     }
 
     /** routes/ under camelrsync.home (set by bin/camel-rsync) when present, else the routes inside the jar. */

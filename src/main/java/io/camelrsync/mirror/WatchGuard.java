@@ -12,6 +12,9 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -24,9 +27,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the watch route honest where camel-file-watch is silent. Before it starts: the source must exist and fit
- * under the inotify watch limit. While it runs: a lost-events OVERFLOW (which the component only logs) and a
- * deleted or replaced source root (after which the component watches nothing) each end in a full sync, the
- * latter after the route has been restarted on the new root.
+ * under the inotify watch limit. While it runs: lost events and a deleted or replaced source root each end in a
+ * re-watch (the route restarted, so every directory is registered again, including any created while events
+ * were lost) and then a full sync. Lost events show only as a warning on the component's logger: an OVERFLOW
+ * it logs, or the exception its watcher library throws while handling one.
  */
 public class WatchGuard extends RoutePolicySupport {
     private static final org.slf4j.Logger LOG = LoggerFactory.getLogger(WatchGuard.class);
@@ -39,10 +43,9 @@ public class WatchGuard extends RoutePolicySupport {
         FILE_WATCH_LOG.addHandler(new Handler() {
             @Override
             public void publish(LogRecord r) {
-                String msg = r.getMessage();
-                if (r.getLevel().intValue() >= Level.WARNING.intValue() && msg != null && msg.contains("OVERFLOW")) {
-                    ACTIVE.forEach(g -> g.fullSync("the inotify event queue overflowed, so some changes were not"
-                            + " seen"));
+                if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
+                    ACTIVE.forEach(g -> g.requestRecovery("the file watcher reported a problem (" + r.getMessage()
+                            + "), so changes may have gone unseen"));
                 }
             }
 
@@ -60,6 +63,13 @@ public class WatchGuard extends RoutePolicySupport {
     private String fullSyncUri = "direct:mirror-full-sync";
     private long maxUserWatches;
     private final AtomicInteger recoveries = new AtomicInteger();
+    private final AtomicBoolean recoveryPending = new AtomicBoolean();
+    /** Recovery restarts the watch route, which must not happen on the watcher's own thread. */
+    private final ExecutorService recoverer = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "mirror-watch-recovery");
+        t.setDaemon(true);
+        return t;
+    });
     private volatile Route route;
     private volatile Object rootIdentity;
     private volatile boolean rootMissing;
@@ -151,22 +161,40 @@ public class WatchGuard extends RoutePolicySupport {
         if (now == null) {
             if (!rootMissing) {
                 rootMissing = true;
-                LOG.error("the mirror's source {} was deleted: nothing is mirrored until it exists again; the"
-                        + " targets keep their copy", source);
+                LOG.error("the mirror's source {} was deleted: nothing is mirrored until it exists again", source);
             }
             return;
         }
         if (!rootMissing && !replaced && Objects.equals(now, rootIdentity)) {
             return;
         }
-        LOG.warn("the mirror's source {} was {}: watching it again", source, rootMissing ? "created again"
-                : "replaced");
+        String what = rootMissing ? "created again" : "replaced";
         rootMissing = false;
-        checkSource();
-        CamelContext ctx = r.getCamelContext();
-        ctx.getRouteController().stopRoute(r.getRouteId());
-        ctx.getRouteController().startRoute(r.getRouteId());
-        fullSync("the source root was replaced");
+        rootIdentity = now;
+        requestRecovery("the mirror's source " + source + " was " + what);
+    }
+
+    /** Re-watches the source and then sends every target a full sync, once for any number of requests meanwhile. */
+    public void requestRecovery(String reason) {
+        if (route == null || !recoveryPending.compareAndSet(false, true)) {
+            return;
+        }
+        recoverer.execute(() -> {
+            recoveryPending.set(false);
+            try {
+                Route r = route;
+                LOG.warn("{}: watching {} again", reason, source);
+                checkSource();
+                CamelContext ctx = r.getCamelContext();
+                ctx.getRouteController().stopRoute(r.getRouteId());
+                ctx.getRouteController().startRoute(r.getRouteId());
+                fullSync(reason);
+            } catch (Exception e) {
+                LOG.error("cannot watch {} again ({}); the next check of the source root retries", source,
+                        e.toString());
+                rootIdentity = null;
+            }
+        });
     }
 
     /** Sends every target a full sync; pending change sets merge into it. */

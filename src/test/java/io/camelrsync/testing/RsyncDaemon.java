@@ -28,9 +28,14 @@ public final class RsyncDaemon implements AutoCloseable {
 
     /** Starts a daemon whose rsyncd.conf is the global lines we need followed by {@code modules}. */
     public static RsyncDaemon start(Path workDir, String modules) throws IOException, InterruptedException {
+        return start(workDir, modules, freePort());
+    }
+
+    /** The same on a given port (a daemon restarted where its clients expect it). */
+    public static RsyncDaemon start(Path workDir, String modules, int port) throws IOException,
+            InterruptedException {
         requireRsync();
         Files.createDirectories(workDir);
-        int port = freePort();
         Path conf = workDir.resolve("rsyncd.conf");
         Files.writeString(conf, "pid file = " + workDir.resolve("rsyncd.pid") + "\n"
                 + "log file = " + workDir.resolve("rsyncd.log") + "\n" + modules, StandardCharsets.UTF_8);
@@ -75,7 +80,7 @@ public final class RsyncDaemon implements AutoCloseable {
         }
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }

@@ -1,0 +1,120 @@
+package io.camelrsync.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.camelrsync.mirror.MirrorMain;
+import io.camelrsync.testing.Cli;
+import io.camelrsync.testing.RsyncDaemon;
+import io.camelrsync.testing.TreeSnapshot;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.camel.main.Main;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * `camel-rsync mirror` as operators run it, through camel-main: the seed's loop options against a stock daemon,
+ * and the embedded default (our own daemon from daemon.camel.yaml serving the mirror directory).
+ */
+class MirrorCommandTest {
+    @TempDir
+    Path work;
+
+    @Test
+    void theLoopsCommandLineMirrorsIntoAStockDaemon() throws Exception {
+        Path src = Files.createDirectories(work.resolve("app/src"));
+        Path dst = Files.createDirectories(work.resolve("backup"));
+        Files.writeString(src.resolve("present.txt"), "there before the start\n");
+        Files.writeString(work.resolve("exclude.list"), "*.tmp\nlogs/\n");
+        try (RsyncDaemon daemon = RsyncDaemon.start(work.resolve("d"), RsyncDaemon.module("app", dst))) {
+            Map<String, String> settings = MirrorCommand.overrides(List.of("-aH", "--delete", "--port="
+                    + daemon.port(), "--exclude-from=" + work.resolve("exclude.list"), src + "/", "127.0.0.1::app"));
+            assertEquals("false", settings.get("mirror.daemon.enabled"));
+            Main main = MirrorMain.create(settings, new PrintStream(new ByteArrayOutputStream(), true,
+                    StandardCharsets.UTF_8));
+            main.start();
+            try {
+                await(() -> Files.exists(dst.resolve("present.txt")));
+                Files.createDirectories(src.resolve("logs"));
+                Files.writeString(src.resolve("logs/app.log"), "excluded\n");
+                Files.writeString(src.resolve("scratch.tmp"), "excluded\n");
+                Files.writeString(src.resolve("new.txt"), "mirrored\n");
+                Files.delete(src.resolve("present.txt"));
+                await(() -> Files.exists(dst.resolve("new.txt")) && !Files.exists(dst.resolve("present.txt")));
+                assertFalse(Files.exists(dst.resolve("scratch.tmp")) || Files.exists(dst.resolve("logs")),
+                        "excluded paths reached the target");
+            } finally {
+                main.stop();
+            }
+        }
+    }
+
+    @Test
+    void withNoArgumentsTheEmbeddedDefaultMirrorsIntoOurOwnDaemon() throws Exception {
+        Path data = work.resolve("data");
+        Map<String, String> settings = new HashMap<>(MirrorCommand.overrides(List.of()));
+        assertTrue(settings.isEmpty(), "no arguments means application.properties as it is");
+        // the defaults, moved under the test's directory and onto a free port
+        settings.put("mirror.source", data.resolve("source").toString());
+        settings.put("mirror.daemon.path", data.resolve("mirror").toString());
+        settings.put("mirror.daemon.config", data.resolve("rsyncd.conf").toString());
+        settings.put("mirror.daemon.port", String.valueOf(RsyncDaemon.freePort()));
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        Main main = MirrorMain.create(settings, new PrintStream(printed, true, StandardCharsets.UTF_8));
+        String told = printed.toString(StandardCharsets.UTF_8);
+        assertTrue(told.contains("drop files into " + data.resolve("source")) && told.contains("they appear in "
+                + data.resolve("mirror")), told);
+        assertTrue(Files.readString(data.resolve("rsyncd.conf")).contains("path = " + data.resolve("mirror")));
+        main.start();
+        try {
+            Files.createDirectories(data.resolve("source/docs/ünïcode"));
+            Files.writeString(data.resolve("source/docs/ünïcode/readme.txt"), "dropped in\n");
+            Files.createSymbolicLink(data.resolve("source/link"), Path.of("docs"));
+            await(() -> sameTree(data.resolve("source"), data.resolve("mirror")));
+            TreeSnapshot.assertSameTree(data.resolve("source"), data.resolve("mirror"));
+        } finally {
+            main.stop();
+        }
+    }
+
+    @Test
+    void badCommandLinesAreRefusedWithTheReason() {
+        UsageException e = assertThrows(UsageException.class, () -> MirrorCommand.overrides(List.of("-v", "/src/")));
+        assertTrue(e.getMessage().contains("mirror needs SRC and at least one DEST"), e.getMessage());
+        e = assertThrows(UsageException.class, () -> MirrorCommand.overrides(List.of("-lpt", "/src/", "h::m")));
+        assertTrue(e.getMessage().contains("give -a (or -r)"), e.getMessage());
+        e = assertThrows(UsageException.class, () -> MirrorCommand.overrides(List.of("-a", "--delay", "x", "/s/",
+                "h::m")));
+        assertTrue(e.getMessage().contains("--delay needs seconds"), e.getMessage());
+        Cli cli = Cli.run("mirror", "-a", "--include=*.c", "/s/", "h::m");
+        assertEquals(1, cli.exitCode(), cli.toString());
+        assertTrue(cli.err().contains("--include is not supported by camel-rsync mirror"), cli.toString());
+    }
+
+    private static boolean sameTree(Path a, Path b) {
+        try {
+            return TreeSnapshot.of(a).entries().equals(TreeSnapshot.of(b).entries());
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private static void await(java.util.concurrent.Callable<Boolean> cond) throws Exception {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (!cond.call()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not mirrored within 20 s");
+            }
+            Thread.sleep(50);
+        }
+    }
+}
