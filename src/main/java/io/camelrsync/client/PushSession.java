@@ -133,7 +133,7 @@ public final class PushSession {
     }
 
     private void transfer(Socket socket, EntrySource scan) throws IOException {
-        BufferedInputStream in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
+        BufferedInputStream in = new BufferedInputStream(new QuickAckInput(socket), 64 * 1024);
         StallWatchdog watchdog = new StallWatchdog(socket.getOutputStream(), socket, options.ioTimeoutMillis());
         OutputStream rawOut = new BufferedOutputStream(watchdog, 64 * 1024);
         MultiplexReader reader = null;
