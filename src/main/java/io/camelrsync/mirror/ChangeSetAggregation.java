@@ -68,6 +68,9 @@ public class ChangeSetAggregation implements AggregationStrategy {
                 full = true; // the root itself: only a full sync describes it
                 return;
             }
+            if (underTree(rel)) {
+                return; // a new tree is pushed whole: a burst inside it costs no stat per event
+            }
             BasicFileAttributes attrs = stat(source.resolve(rel));
             if (attrs != null && attrs.isDirectory() && "CREATE".equals(type)) {
                 trees.add(rel);
@@ -77,6 +80,15 @@ public class ChangeSetAggregation implements AggregationStrategy {
                     full = true;
                 }
             }
+        }
+
+        private boolean underTree(String rel) {
+            for (int slash = rel.lastIndexOf('/'); slash > 0; slash = rel.lastIndexOf('/', slash - 1)) {
+                if (trees.contains(rel.substring(0, slash))) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         int size() {
