@@ -10,6 +10,7 @@ import java.util.LinkedHashSet;
 import java.util.Set;
 import org.apache.camel.AggregationStrategy;
 import org.apache.camel.Exchange;
+import org.apache.camel.Predicate;
 
 /**
  * Merges file-watch events into one change set per batch. A created directory is sent as a whole tree (a moved-in
@@ -17,7 +18,7 @@ import org.apache.camel.Exchange;
  * that no longer exists when pushed is deleted on the target. With hard links kept, a changed file that has other
  * names is pushed with a full sync, since its partners can be anywhere in the tree.
  */
-public class ChangeSetAggregation implements AggregationStrategy {
+public class ChangeSetAggregation implements AggregationStrategy, Predicate {
     private static final String EVENT_TYPE = "CamelFileEventType";
     private static final String RELATIVE_PATH = "CamelFileRelativePath";
 
@@ -36,8 +37,12 @@ public class ChangeSetAggregation implements AggregationStrategy {
         return target;
     }
 
-    /** A batch is due early when it is older than maxAgeMillis (a file written without pause) or large. */
-    public boolean isComplete(Exchange exchange) {
+    /**
+     * The completion predicate: a batch is due early when it is older than maxAgeMillis (a file written without
+     * pause) or large.
+     */
+    @Override
+    public boolean matches(Exchange exchange) {
         Batch batch = exchange.getIn().getBody(Batch.class);
         return batch != null && (batch.ageMillis() >= maxAgeMillis || batch.size() >= maxPaths);
     }

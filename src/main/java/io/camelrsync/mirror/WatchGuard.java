@@ -12,9 +12,10 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArraySet;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -63,13 +64,16 @@ public class WatchGuard extends RoutePolicySupport {
     private String fullSyncUri = "direct:mirror-full-sync";
     private long maxUserWatches;
     private final AtomicInteger recoveries = new AtomicInteger();
-    private final AtomicBoolean recoveryPending = new AtomicBoolean();
     /** Recovery restarts the watch route, which must not happen on the watcher's own thread. */
-    private final ExecutorService recoverer = Executors.newSingleThreadExecutor(r -> {
+    private final ScheduledExecutorService recoverer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "mirror-watch-recovery");
         t.setDaemon(true);
         return t;
     });
+    private long recoveryDelayMillis = 250;
+    private ScheduledFuture<?> recovery;
+    private long firstRequestNanos;
+    private String recoveryReason;
     private volatile Route route;
     private volatile Object rootIdentity;
     private volatile boolean rootMissing;
@@ -174,27 +178,46 @@ public class WatchGuard extends RoutePolicySupport {
         requestRecovery("the mirror's source " + source + " was " + what);
     }
 
-    /** Re-watches the source and then sends every target a full sync, once for any number of requests meanwhile. */
-    public void requestRecovery(String reason) {
-        if (route == null || !recoveryPending.compareAndSet(false, true)) {
+    /**
+     * Re-watches the source and then sends every target a full sync, once for any number of requests meanwhile.
+     * It waits for recoveryDelayMillis without new requests (at most 8 times that): a burst that overflows the
+     * watcher keeps overflowing while it lasts, and re-walking the tree during it would only slow the writer.
+     */
+    public synchronized void requestRecovery(String reason) {
+        if (route == null) {
             return;
         }
-        recoverer.execute(() -> {
-            recoveryPending.set(false);
-            try {
-                Route r = route;
-                LOG.warn("{}: watching {} again", reason, source);
-                checkSource();
-                CamelContext ctx = r.getCamelContext();
-                ctx.getRouteController().stopRoute(r.getRouteId());
-                ctx.getRouteController().startRoute(r.getRouteId());
-                fullSync(reason);
-            } catch (Exception e) {
-                LOG.error("cannot watch {} again ({}); the next check of the source root retries", source,
-                        e.toString());
-                rootIdentity = null;
-            }
-        });
+        long now = System.nanoTime();
+        if (recovery == null) {
+            firstRequestNanos = now;
+            recoveryReason = reason;
+        } else if (now - firstRequestNanos < recoveryDelayMillis * 8_000_000L) {
+            recovery.cancel(false);
+        } else {
+            return; // postponed long enough: the one scheduled runs
+        }
+        recovery = recoverer.schedule(this::recover, recoveryDelayMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private void recover() {
+        String reason;
+        synchronized (this) {
+            reason = recoveryReason;
+            recovery = null;
+        }
+        try {
+            Route r = route;
+            LOG.warn("{}: watching {} again", reason, source);
+            checkSource();
+            CamelContext ctx = r.getCamelContext();
+            ctx.getRouteController().stopRoute(r.getRouteId());
+            ctx.getRouteController().startRoute(r.getRouteId());
+            fullSync(reason);
+        } catch (Exception e) {
+            LOG.error("cannot watch {} again ({}); the next check of the source root retries", source,
+                    e.toString());
+            rootIdentity = null;
+        }
     }
 
     /** Sends every target a full sync; pending change sets merge into it. */
@@ -237,6 +260,15 @@ public class WatchGuard extends RoutePolicySupport {
 
     public String getFullSyncUri() {
         return fullSyncUri;
+    }
+
+    /** Quiet time after the last sign of lost events before the source is watched again and fully synced. */
+    public void setRecoveryDelayMillis(long recoveryDelayMillis) {
+        this.recoveryDelayMillis = recoveryDelayMillis;
+    }
+
+    public long getRecoveryDelayMillis() {
+        return recoveryDelayMillis;
     }
 
     /** Overrides the kernel's fs.inotify.max_user_watches (0: read it from /proc). */
