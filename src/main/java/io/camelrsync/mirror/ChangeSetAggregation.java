@@ -73,10 +73,15 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
                 full = true; // the root itself: only a full sync describes it
                 return;
             }
-            if (underTree(rel)) {
-                return; // a new tree is pushed whole: a burst inside it costs no stat per event
+            boolean inNewTree = underTree(rel);
+            if (inNewTree && !(hardLinks && "CREATE".equals(type))) {
+                return; // a new tree is pushed whole: its writes cost no stat each
             }
             BasicFileAttributes attrs = stat(source.resolve(rel));
+            if (inNewTree) { // only a link to a file outside the tree matters here
+                full = attrs != null && attrs.isRegularFile() && linkCount(source.resolve(rel)) > 1;
+                return;
+            }
             if (attrs != null && attrs.isDirectory() && "CREATE".equals(type)) {
                 trees.add(rel);
             } else {

@@ -69,19 +69,26 @@ public final class MergingQueue extends AbstractQueue<Exchange> implements Block
 
     @Override
     public Exchange poll() {
-        lock.lock();
         try {
-            Exchange e = pending;
-            pending = null;
-            return e;
-        } finally {
-            lock.unlock();
+            return await(0);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
         }
     }
 
     @Override
     public Exchange poll(long timeout, TimeUnit unit) throws InterruptedException {
-        long nanos = unit.toNanos(timeout);
+        return await(unit.toNanos(timeout));
+    }
+
+    @Override
+    public Exchange take() throws InterruptedException {
+        return await(Long.MAX_VALUE);
+    }
+
+    /** Takes the pending change set, waiting up to {@code nanos} for one. */
+    private Exchange await(long nanos) throws InterruptedException {
         lock.lockInterruptibly();
         try {
             while (pending == null) {
@@ -89,21 +96,6 @@ public final class MergingQueue extends AbstractQueue<Exchange> implements Block
                     return null;
                 }
                 nanos = filled.awaitNanos(nanos);
-            }
-            Exchange e = pending;
-            pending = null;
-            return e;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    @Override
-    public Exchange take() throws InterruptedException {
-        lock.lockInterruptibly();
-        try {
-            while (pending == null) {
-                filled.await();
             }
             Exchange e = pending;
             pending = null;

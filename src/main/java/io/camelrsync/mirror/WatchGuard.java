@@ -22,6 +22,7 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.apache.camel.CamelContext;
+import org.apache.camel.ProducerTemplate;
 import org.apache.camel.Route;
 import org.apache.camel.support.RoutePolicySupport;
 import org.slf4j.LoggerFactory;
@@ -60,8 +61,10 @@ public class WatchGuard extends RoutePolicySupport {
         });
     }
 
+    /** The route of routes/mirror.camel.yaml that hands every target a full sync. */
+    private static final String FULL_SYNC_URI = "direct:mirror-full-sync";
+
     private Path source;
-    private String fullSyncUri = "direct:mirror-full-sync";
     private long maxUserWatches;
     private final AtomicInteger recoveries = new AtomicInteger();
     /** Recovery restarts the watch route, which must not happen on the watcher's own thread. */
@@ -228,7 +231,12 @@ public class WatchGuard extends RoutePolicySupport {
         }
         recoveries.incrementAndGet();
         LOG.warn("{}: sending every target a full sync of {}", reason, source);
-        r.getCamelContext().createProducerTemplate().sendBody(fullSyncUri, reason);
+        ProducerTemplate template = r.getCamelContext().createProducerTemplate();
+        try {
+            template.sendBody(FULL_SYNC_URI, reason);
+        } finally {
+            template.stop();
+        }
     }
 
     /** Device and inode of the root directory; null when it is not a directory (or gone). */
@@ -252,14 +260,6 @@ public class WatchGuard extends RoutePolicySupport {
 
     public String getSource() {
         return source == null ? null : source.toString();
-    }
-
-    public void setFullSyncUri(String fullSyncUri) {
-        this.fullSyncUri = fullSyncUri;
-    }
-
-    public String getFullSyncUri() {
-        return fullSyncUri;
     }
 
     /** Quiet time after the last sign of lost events before the source is watched again and fully synced. */

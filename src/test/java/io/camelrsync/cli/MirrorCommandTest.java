@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.camelrsync.mirror.MirrorMain;
+import io.camelrsync.mirror.MirrorTrees;
 import io.camelrsync.testing.Cli;
 import io.camelrsync.testing.RsyncDaemon;
-import io.camelrsync.testing.TreeSnapshot;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -43,13 +43,15 @@ class MirrorCommandTest {
                     StandardCharsets.UTF_8));
             main.start();
             try {
-                await(() -> Files.exists(dst.resolve("present.txt")));
+                MirrorTrees.await(() -> Files.exists(dst.resolve("present.txt")), 20_000,
+                        "the start-up sync did not arrive");
                 Files.createDirectories(src.resolve("logs"));
                 Files.writeString(src.resolve("logs/app.log"), "excluded\n");
                 Files.writeString(src.resolve("scratch.tmp"), "excluded\n");
                 Files.writeString(src.resolve("new.txt"), "mirrored\n");
                 Files.delete(src.resolve("present.txt"));
-                await(() -> Files.exists(dst.resolve("new.txt")) && !Files.exists(dst.resolve("present.txt")));
+                MirrorTrees.await(() -> Files.exists(dst.resolve("new.txt")) && !Files.exists(dst.resolve("present.txt")),
+                        20_000, "the change and the deletion did not arrive");
                 assertFalse(Files.exists(dst.resolve("scratch.tmp")) || Files.exists(dst.resolve("logs")),
                         "excluded paths reached the target");
             } finally {
@@ -79,8 +81,7 @@ class MirrorCommandTest {
             Files.createDirectories(data.resolve("source/docs/ünïcode"));
             Files.writeString(data.resolve("source/docs/ünïcode/readme.txt"), "dropped in\n");
             Files.createSymbolicLink(data.resolve("source/link"), Path.of("docs"));
-            await(() -> sameTree(data.resolve("source"), data.resolve("mirror")));
-            TreeSnapshot.assertSameTree(data.resolve("source"), data.resolve("mirror"));
+            MirrorTrees.awaitSame(data.resolve("source"), data.resolve("mirror"), 20_000);
         } finally {
             main.stop();
         }
@@ -98,23 +99,5 @@ class MirrorCommandTest {
         Cli cli = Cli.run("mirror", "-a", "--include=*.c", "/s/", "h::m");
         assertEquals(1, cli.exitCode(), cli.toString());
         assertTrue(cli.err().contains("--include is not supported by camel-rsync mirror"), cli.toString());
-    }
-
-    private static boolean sameTree(Path a, Path b) {
-        try {
-            return TreeSnapshot.of(a).entries().equals(TreeSnapshot.of(b).entries());
-        } catch (Exception e) {
-            return false;
-        }
-    }
-
-    private static void await(java.util.concurrent.Callable<Boolean> cond) throws Exception {
-        long deadline = System.nanoTime() + 20_000_000_000L;
-        while (!cond.call()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not mirrored within 20 s");
-            }
-            Thread.sleep(50);
-        }
     }
 }

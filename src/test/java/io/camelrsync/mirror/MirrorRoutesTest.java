@@ -108,7 +108,8 @@ class MirrorRoutesTest extends CamelTestSupport {
         Files.writeString(src.resolve("after-excluded.txt"), "sent\n");
         MirrorTrees.deleteTree(src.resolve("copied"));
         Files.delete(src.resolve("link"));
-        awaitUntil(() -> Files.exists(dst.resolve("after-excluded.txt")) && !Files.exists(dst.resolve("copied")));
+        MirrorTrees.await(() -> Files.exists(dst.resolve("after-excluded.txt")) && !Files.exists(dst.resolve("copied")),
+                10_000, "the change after the excluded files not mirrored");
         boolean excludedStayed = !Files.exists(dst.resolve("scratch.tmp")) && !Files.exists(dst.resolve("cache"));
         Files.delete(src.resolve("scratch.tmp")); // so that later whole-tree comparisons hold
         MirrorTrees.deleteTree(src.resolve("cache"));
@@ -135,15 +136,5 @@ class MirrorRoutesTest extends CamelTestSupport {
                 + " (after " + (System.nanoTime() - start) / 1_000_000 + " ms it had not)");
         awaitSame(src, dst, 10_000);
         assertEquals(Files.readString(slow), Files.readString(dst.resolve("slow.log")));
-    }
-
-    private static void awaitUntil(java.util.concurrent.Callable<Boolean> cond) throws Exception {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (!cond.call()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within 10 s");
-            }
-            Thread.sleep(50);
-        }
     }
 }

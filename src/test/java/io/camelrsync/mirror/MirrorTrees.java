@@ -6,15 +6,16 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
 /** Waiting for a mirror to converge, and file operations the tests share. */
-final class MirrorTrees {
+public final class MirrorTrees {
     private MirrorTrees() {
     }
 
     /** Waits until {@code target} equals {@code source} entry by entry, then asserts it (with every difference). */
-    static long awaitSame(Path source, Path target, long timeoutMillis) throws Exception {
+    public static long awaitSame(Path source, Path target, long timeoutMillis) throws Exception {
         long start = System.nanoTime();
         long deadline = start + timeoutMillis * 1_000_000;
         while (System.nanoTime() < deadline) {
@@ -25,6 +26,17 @@ final class MirrorTrees {
         }
         TreeSnapshot.assertSameTree(source, target);
         return (System.nanoTime() - start) / 1_000_000;
+    }
+
+    /** Waits up to {@code timeoutMillis} for {@code condition}, failing with {@code what} if it never holds. */
+    public static void await(Callable<Boolean> condition, long timeoutMillis, String what) throws Exception {
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+        while (!condition.call()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(what + " within " + timeoutMillis + " ms");
+            }
+            Thread.sleep(50);
+        }
     }
 
     static boolean same(Path source, Path target) {
