@@ -6,7 +6,7 @@
   burst  SRC DST N SIZE          N new files of SIZE bytes written at once into one new directory:
                                  writer ms, then ms until all N are complete on DST
   rename SRC DST N               a directory of N files (synced first, untimed) renamed: ms until DST agrees
-  cpu    PID SECONDS             CPU seconds the process (and its threads) used over SECONDS of idle
+  cpu    PID SECONDS             CPU the process (all its threads) used over SECONDS of idle, in % of a core
 """
 import os
 import random
@@ -104,12 +104,10 @@ def rename(src, dst, n):
 
 
 def cpu_seconds(pid):
-    total = 0
-    for task in os.listdir("/proc/%d/task" % pid):
-        with open("/proc/%d/task/%s/stat" % (pid, task)) as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+    # the process's own line counts every thread, those that have exited too (a sum over tasks would not)
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def cpu(pid, seconds):
