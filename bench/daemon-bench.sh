@@ -100,19 +100,7 @@ make_tree() {
   [ "$(cat "$work/src/tree.done" 2>/dev/null)" = "$tag" ] && return
   echo "making the tree: $FILES files of 1 KiB in $DIRS dirs"
   rm -rf "$work/src/tree"
-  python3 - "$work/src/tree" "$FILES" "$DIRS" <<'PY'
-import os, sys
-root, files, dirs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-blob = os.urandom(1 << 20)
-per = files // dirs
-for d in range(dirs):
-    dp = os.path.join(root, f"d{d:04d}")
-    os.makedirs(dp, exist_ok=True)
-    for f in range(per):
-        off = ((d * per + f) * 1031) % ((1 << 20) - 1024)
-        with open(os.path.join(dp, f"f{f:04d}"), "wb") as fh:
-            fh.write(blob[off:off + 1024])
-PY
+  python3 "$repo/bench/make_tree.py" "$work/src/tree" "$FILES" "$DIRS"
   echo "$tag" > "$work/src/tree.done"
 }
 

@@ -35,22 +35,9 @@ results="$repo/bench/results/mirror-$(date +%Y%m%d-%H%M%S).tsv"
 printf 'tool\ttree\tscenario\tround\tmetric\tvalue\n' > "$results"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
-make_tree() { # DIR FILES DIRS: FILES files of 1 KiB spread over DIRS directories
-  python3 - "$1" "$2" "$3" <<'PY'
-import os, sys
-root, files, dirs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-data = b"x" * 1024
-for d in range(dirs):
-    os.makedirs(os.path.join(root, "d%04d" % d), exist_ok=True)
-for i in range(files):
-    with open(os.path.join(root, "d%04d" % (i % dirs), "f%06d" % i), "wb") as f:
-        f.write(data)
-PY
-}
-
 declare -A tree_src=([big]="$work/src-big" [small]="$work/src-small")
-[ -d "${tree_src[big]}" ] || { echo "building the $FILES-file tree..."; make_tree "${tree_src[big]}" "$FILES" "$DIRS"; }
-[ -d "${tree_src[small]}" ] || { echo "building the $SMALL_FILES-file tree..."; make_tree "${tree_src[small]}" "$SMALL_FILES" $((SMALL_FILES / 100)); }
+[ -d "${tree_src[big]}" ] || { echo "building the $FILES-file tree..."; python3 "$repo/bench/make_tree.py" "${tree_src[big]}" "$FILES" "$DIRS"; }
+[ -d "${tree_src[small]}" ] || { echo "building the $SMALL_FILES-file tree..."; python3 "$repo/bench/make_tree.py" "${tree_src[small]}" "$SMALL_FILES" $((SMALL_FILES / 100)); }
 
 conf="$work/rsyncd.conf"
 {
@@ -67,6 +54,7 @@ tool_pgid=""
 cleanup() {
   [ -z "$tool_pgid" ] || kill -- -"$tool_pgid" 2>/dev/null || true
   kill "$daemon_pid" 2>/dev/null || true
+  wait "$daemon_pid" 2>/dev/null || true # its last session may still be writing into the work dir
   [ -n "${BENCH_DIR:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
@@ -169,11 +157,11 @@ def ratio(a, b):
     if a is None or b is None or b in (0, float("inf")):
         return "-"
     return "%.2fx" % (a / b)
-lines = [("edit", "edit_ms", 0.5, "(a) edit latency p50, 100k tree (ms)"),
-         ("edit", "edit_ms", 0.95, "(a) edit latency p95, 100k tree (ms)"),
-         ("edit-small", "edit_ms", 0.5, "(a) edit latency p50, 10k tree (ms)"),
-         ("edit-small", "edit_ms", 0.95, "(a) edit latency p95, 10k tree (ms)"),
-         ("burst", "burst_total_ms", 0.5, "(b) 5000 files on target (ms)"),
+lines = [("edit", "edit_ms", 0.5, "(a) edit latency p50, FILES tree (ms)"),
+         ("edit", "edit_ms", 0.95, "(a) edit latency p95, FILES tree (ms)"),
+         ("edit-small", "edit_ms", 0.5, "(a) edit latency p50, SMALL_FILES tree (ms)"),
+         ("edit-small", "edit_ms", 0.95, "(a) edit latency p95, SMALL_FILES tree (ms)"),
+         ("burst", "burst_total_ms", 0.5, "(b) BURST files on target (ms)"),
          ("burst", "burst_writer_ms", 0.5, "(b) writer time (ms)"),
          ("rename", "rename_ms", 0.5, "(c) directory rename (ms)"),
          ("idle", "idle_cpu_pct", 0.5, "idle CPU (%)")]
@@ -183,5 +171,5 @@ for scen, metric, q, label in lines:
     print("%-40s %10s %10s %10s %12s %12s" % (label, fmt(o), fmt(l), fmt(w), ratio(o, l), ratio(o, w)))
 o100, o10 = p(values("ours", "edit", "edit_ms"), 0.5), p(values("ours", "edit-small", "edit_ms"), 0.5)
 if o100 and o10:
-    print("ours: p50 on the 10k tree / on the 100k tree = %.2fx (goal: within 20%%)" % (o10 / o100))
+    print("ours: p50 on the SMALL_FILES tree / on the FILES tree = %.2fx (goal: within 20%%)" % (o10 / o100))
 PY

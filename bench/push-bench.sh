@@ -38,19 +38,7 @@ url="rsync://127.0.0.1:$port/bench"
 
 make_tree() {
   [ -f "$work/tree.done" ] && return
-  python3 - "$work/tree" "$FILES" "$DIRS" <<'PY'
-import os, sys
-root, files, dirs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-blob = os.urandom(1 << 20)
-per = files // dirs
-for d in range(dirs):
-    dp = os.path.join(root, f"d{d:04d}")
-    os.makedirs(dp, exist_ok=True)
-    for f in range(per):
-        off = ((d * per + f) * 1031) % ((1 << 20) - 1024)
-        with open(os.path.join(dp, f"f{f:04d}"), "wb") as fh:
-            fh.write(blob[off:off + 1024])
-PY
+  python3 "$repo/bench/make_tree.py" "$work/tree" "$FILES" "$DIRS"
   touch "$work/tree.done"
 }
 

@@ -27,7 +27,8 @@ public record ClientArgs(boolean sender, boolean recursive, boolean links, boole
                          String checksumChoice, String capabilities, Set<String> used, List<String> paths,
                          String refusal) {
 
-    private static final Map<Character, String> LETTERS = Map.ofEntries(
+    /** rsync's short options and their long names (options.c long_options), as clients bundle them. */
+    static final Map<Character, String> LETTERS = Map.ofEntries(
             Map.entry('r', "recursive"), Map.entry('l', "links"), Map.entry('H', "hard-links"),
             Map.entry('p', "perms"), Map.entry('t', "times"), Map.entry('o', "owner"), Map.entry('g', "group"),
             Map.entry('D', "devices"), Map.entry('c', "checksum"), Map.entry('n', "dry-run"),

@@ -4,6 +4,7 @@ import io.camelrsync.filter.Wildcard;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * rsyncd.conf "refuse options" (options.c set_refuse_options): each word is an option's long name or short
@@ -11,14 +12,9 @@ import java.util.Set;
  * --delete-* variant too, as rsync documents.
  */
 final class RefusedOptions {
-    private static final Map<String, Character> LETTER_OF = Map.ofEntries(
-            Map.entry("recursive", 'r'), Map.entry("links", 'l'), Map.entry("hard-links", 'H'),
-            Map.entry("perms", 'p'), Map.entry("times", 't'), Map.entry("owner", 'o'), Map.entry("group", 'g'),
-            Map.entry("devices", 'D'), Map.entry("checksum", 'c'), Map.entry("dry-run", 'n'),
-            Map.entry("compress", 'z'), Map.entry("verbose", 'v'), Map.entry("update", 'u'),
-            Map.entry("dirs", 'd'), Map.entry("sparse", 'S'), Map.entry("ignore-times", 'I'),
-            Map.entry("whole-file", 'W'), Map.entry("fuzzy", 'y'), Map.entry("itemize-changes", 'i'),
-            Map.entry("one-file-system", 'x'), Map.entry("copy-links", 'L'), Map.entry("omit-dir-times", 'O'));
+    /** A long name's short letter, so that refusing "compress" also refuses -z. */
+    private static final Map<String, Character> LETTER_OF = ClientArgs.LETTERS.entrySet().stream()
+            .collect(Collectors.toUnmodifiableMap(Map.Entry::getValue, Map.Entry::getKey));
 
     private RefusedOptions() {
     }

@@ -36,13 +36,12 @@ public final class FilterRules {
 
     /** --filter rule: "- PAT", "+ PAT", "exclude PAT", "include PAT", or "!"/"clear". */
     public FilterRules withRule(String rule) {
-        String r = rule.strip();
-        if (r.equals("!") || r.equals("clear")) {
+        String[] kp = kindAndPattern(rule);
+        if (kp == null) {
             return EMPTY;
         }
-        int sep = indexOfSeparator(r);
-        String kind = sep < 0 ? r : r.substring(0, sep);
-        String pattern = sep < 0 ? "" : r.substring(sep + 1);
+        String kind = kp[0];
+        String pattern = kp[1];
         return switch (kind) {
             case "-", "exclude" -> with(new FilterRule(false, pattern));
             case "+", "include" -> with(new FilterRule(true, pattern));
@@ -59,13 +58,12 @@ public final class FilterRules {
      * are refused: a daemon never reads files a client names.
      */
     public FilterRules withReceiverRule(String rule) {
-        String r = rule.strip();
-        if (r.equals("!") || r.equals("clear")) {
+        String[] kp = kindAndPattern(rule);
+        if (kp == null) {
             return EMPTY;
         }
-        int sep = indexOfSeparator(r);
-        String kind = sep < 0 ? r : r.substring(0, sep);
-        String pattern = sep < 0 ? "" : r.substring(sep + 1);
+        String kind = kp[0];
+        String pattern = kp[1];
         String type = kind;
         String modifiers = "";
         int comma = kind.indexOf(',');
@@ -187,6 +185,16 @@ public final class FilterRules {
         List<FilterRule> next = new ArrayList<>(rules);
         next.add(rule);
         return new FilterRules(Collections.unmodifiableList(next));
+    }
+
+    /** A rule's kind and pattern ("- *.o" -> "-", "*.o"); null for "!" and "clear", which empty the list. */
+    private static String[] kindAndPattern(String rule) {
+        String r = rule.strip();
+        if (r.equals("!") || r.equals("clear")) {
+            return null;
+        }
+        int sep = indexOfSeparator(r);
+        return new String[] {sep < 0 ? r : r.substring(0, sep), sep < 0 ? "" : r.substring(sep + 1)};
     }
 
     private static int indexOfSeparator(String r) {

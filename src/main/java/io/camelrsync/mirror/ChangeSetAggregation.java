@@ -5,8 +5,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Set;
 import org.apache.camel.AggregationStrategy;
 import org.apache.camel.Exchange;
@@ -77,18 +77,16 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
             if (inNewTree && !(hardLinks && "CREATE".equals(type))) {
                 return; // a new tree is pushed whole: its writes cost no stat each
             }
-            BasicFileAttributes attrs = stat(source.resolve(rel));
+            Now now = now(source.resolve(rel));
             if (inNewTree) { // only a link to a file outside the tree matters here
-                full = attrs != null && attrs.isRegularFile() && linkCount(source.resolve(rel)) > 1;
+                full = hardLinks && now != null && now.linkedElsewhere();
                 return;
             }
-            if (attrs != null && attrs.isDirectory() && "CREATE".equals(type)) {
+            if (now != null && now.directory() && "CREATE".equals(type)) {
                 trees.add(rel);
             } else {
                 paths.add(rel);
-                if (hardLinks && attrs != null && attrs.isRegularFile() && linkCount(source.resolve(rel)) > 1) {
-                    full = true;
-                }
+                full = hardLinks && now != null && now.linkedElsewhere();
             }
         }
 
@@ -114,19 +112,18 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
         }
     }
 
-    private static BasicFileAttributes stat(Path p) {
-        try {
-            return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        } catch (IOException e) {
-            return null; // gone again: the push deletes it on the target
-        }
+    /** What an event's path is when the event arrives: a directory, a file with other names; null when gone. */
+    private record Now(boolean directory, boolean linkedElsewhere) {
     }
 
-    private static int linkCount(Path p) {
+    /** One lstat per event: the mode and the link count together. */
+    private static Now now(Path p) {
         try {
-            return (Integer) Files.getAttribute(p, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
-        } catch (IOException | UnsupportedOperationException e) {
-            return 1;
+            Map<String, Object> a = Files.readAttributes(p, "unix:mode,nlink", LinkOption.NOFOLLOW_LINKS);
+            int type = (Integer) a.get("mode") & 0170000;
+            return new Now(type == 0040000, type == 0100000 && (Integer) a.get("nlink") > 1);
+        } catch (IOException e) {
+            return null; // gone again: the push deletes it on the target
         }
     }
 

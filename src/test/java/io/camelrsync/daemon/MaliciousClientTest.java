@@ -177,6 +177,18 @@ class MaliciousClientTest {
         }
 
         /** Waits until the daemon hangs up on us (it must, after refusing). */
+        /** A sum head of no blocks, then {@code text} as one literal token and the end token. */
+        void sendEmptySumHeadAndLiteral(String text) throws IOException {
+            for (int i = 0; i < 4; i++) {
+                out.writeInt(0);
+            }
+            byte[] b = text.getBytes(StandardCharsets.US_ASCII);
+            out.writeInt(b.length);
+            out.write(b);
+            out.writeInt(0);
+            out.flush();
+        }
+
         void expectHangUp() throws Exception {
             byte[] buf = new byte[4096];
             try {
@@ -298,13 +310,7 @@ class MaliciousClientTest {
             // push index 0 (".") with ITEM_TRANSFER and a literal token without waiting to be asked
             e.out.writeNdx(0);
             e.out.writeShortInt(0x8000);
-            for (int i = 0; i < 4; i++) {
-                e.out.writeInt(0);
-            }
-            e.out.writeInt(4);
-            e.out.write("evil".getBytes(StandardCharsets.US_ASCII));
-            e.out.writeInt(0);
-            e.out.flush();
+            e.sendEmptySumHeadAndLiteral("evil");
             e.expectHangUp();
         }
         assertLogged("which we never requested");
@@ -383,13 +389,7 @@ class MaliciousClientTest {
             e.out.writeShortInt(0x8000 | 0x0800 | 0x1000);
             e.out.writeByte(0x80); // FNAMECMP_FUZZY
             e.out.writeVstring("../outside/x");
-            for (int i = 0; i < 4; i++) {
-                e.out.writeInt(0);
-            }
-            e.out.writeInt(4);
-            e.out.write("evil".getBytes(StandardCharsets.US_ASCII));
-            e.out.writeInt(0);
-            e.out.flush();
+            e.sendEmptySumHeadAndLiteral("evil");
             e.expectHangUp();
         }
         assertLogged("the client sent a basis type or name we never asked for");
