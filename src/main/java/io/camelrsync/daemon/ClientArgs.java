@@ -115,7 +115,7 @@ public record ClientArgs(boolean sender, boolean recursive, boolean links, boole
                         "modify-window", "max-delete", "log-format", "out-format", "mkpath", "no-whole-file",
                         "whole-file", "safe-links", "skip-compress", "ignore-errors", "no-W", "munge-links",
                         "delay-updates", "min-size", "max-size", "stats", "progress", "info", "debug", "inplace",
-                        "append", "append-verify" -> {
+                        "append", "append-verify", "copy-unsafe-links", "max-alloc" -> {
                     if (name.startsWith("append") || name.equals("inplace")) {
                         refuse("rsync: on remote machine: --" + name + ": not supported by this daemon "
                                 + "(it always writes a new file and renames it into place)");

@@ -3,59 +3,91 @@ package io.camelrsync.daemon;
 import io.camelrsync.flist.ChmodRules;
 import io.camelrsync.flist.FileEntry;
 import io.camelrsync.flist.FileListReader.Entry;
-import io.camelrsync.protocol.ExitCode;
-import io.camelrsync.protocol.RsyncException;
+import io.camelrsync.fs.Dir;
+import io.camelrsync.fs.FsException;
+import io.camelrsync.fs.NativeFile;
+import io.camelrsync.fs.Stat;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributeView;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.UserPrincipalNotFoundException;
-import java.time.Instant;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The module directory a push writes into: every path is confined to it (no component may be a symlink and
- * nothing may leave it), entries are created without following links, and attributes are applied as the
- * client asked and the module allows (incoming chmod, the module's uid/gid when the daemon runs as root).
+ * The directory a push writes into, reached only through directory descriptors: every entry is a {@link Node}
+ * (its parent directory, held open, and one name there), every call is relative to that descriptor and never
+ * follows a symlink, so no name the client sends and no rename another process makes can lead a write outside
+ * it. Attributes are applied as the client asked and the module allows (incoming chmod, the module's uid/gid
+ * when the daemon runs as root). Temp files are tracked until renamed, and {@link #close()} removes any left.
  */
-final class DestinationTree {
+final class DestinationTree implements AutoCloseable {
     /** What the session may do about ownership and modes, from the client's options and the module. */
     record Policy(boolean perms, boolean times, boolean owner, boolean group, boolean fsync, boolean mungeSymlinks,
                   ChmodRules incomingChmod, ModuleIdentity identity) {
     }
 
     static final String MUNGE_PREFIX = "/rsyncd-munged/";
-    private static final LinkOption[] NO_FOLLOW = {LinkOption.NOFOLLOW_LINKS};
-    private static final LinkOption[] FOLLOW = {};
+    /** Open directories kept per session: consecutive entries of a sorted list mostly share one. */
+    private static final int CACHED_DIRS = 64;
+    /** rsync's get_tmpname: ".name.XXXXXX" must fit NAME_MAX. */
+    private static final int MAX_TEMP_STEM = 255 - 8;
 
-    private final Path dest;
+    /** An entry of the destination: {@code name} in {@code dir}; the top directory itself has no name. */
+    final class Node implements AutoCloseable {
+        /** The open parent, or null in a dry run when the parent does not exist yet. */
+        final Dir dir;
+        final String name;
+        final String rel;
+
+        private Node(Dir dir, String name, String rel) {
+            this.dir = dir;
+            this.name = name;
+            this.rel = rel;
+        }
+
+        boolean isTop() {
+            return name == null;
+        }
+
+        /** lstat; null when absent. */
+        Stat stat() throws IOException {
+            return dir == null ? null : isTop() ? dir.stat() : dir.stat(name);
+        }
+
+        @Override
+        public void close() {
+            if (dir != null) {
+                dir.close();
+            }
+        }
+
+        @Override
+        public String toString() {
+            return rel;
+        }
+    }
+
+    /** A temp file being written: where it is and its open descriptor. */
+    record Temp(Dir dir, String name, NativeFile channel) {
+    }
+
+    private final Dir root;
     private final Policy policy;
-    private final Set<Path> safeDirs = ConcurrentHashMap.newKeySet();
+    private final Map<String, Dir> dirs = new LinkedHashMap<>(CACHED_DIRS, 0.75f, true);
+    private final Set<Temp> temps = ConcurrentHashMap.newKeySet();
     private volatile Stat freshFile;
+    private volatile boolean closed;
     private Map<Integer, String> userNames = Map.of();
     private Map<Integer, String> groupNames = Map.of();
 
-    DestinationTree(Path dest, Policy policy) {
-        this.dest = dest;
+    /** Takes ownership of {@code root}; null for a dry run whose destination does not exist yet. */
+    DestinationTree(Dir root, Policy policy) {
+        this.root = root;
         this.policy = policy;
     }
 
@@ -69,174 +101,215 @@ final class DestinationTree {
         this.groupNames = groups;
     }
 
-    /** The destination of a list entry; refuses any path whose parent chain holds a symlink or leaves dest. */
-    Path resolve(String rel) throws IOException {
-        Path p = rel.equals(".") ? dest : dest.resolve(rel).normalize();
-        if (!p.startsWith(dest)) {
-            throw new RsyncException(ExitCode.UNSUPPORTED, "ABORTING: " + rel + " leaves the module");
+    /**
+     * The entry at {@code rel} (a list name: no empty, "." or ".." component but a lone "."). Its parent is
+     * opened beneath the top without following any symlink; a component that is a symlink or not a directory
+     * fails with ELOOP or ENOTDIR. {@code mayBeMissing}: a missing parent gives a node with no directory (a dry
+     * run creates nothing) instead of an error.
+     */
+    Node locate(String rel, boolean mayBeMissing) throws IOException {
+        int slash = rel.lastIndexOf('/');
+        String name = rel.equals(".") ? null : rel.substring(slash + 1);
+        if (root == null) { // a dry run into a destination that does not exist yet
+            return new Node(null, name, rel);
         }
-        Path parent = p.equals(dest) ? null : p.getParent();
-        if (parent != null && !safeDirs.contains(parent)) {
-            // a missing component is fine (a dry run creates nothing; below it nothing can exist)
-            for (Path d = parent; d != null && d.startsWith(dest) && !d.equals(dest); d = d.getParent()) {
-                BasicFileAttributes a = attrsOrNull(d);
-                if (a != null && !a.isDirectory()) {
-                    throw new RsyncException(ExitCode.UNSUPPORTED, "ABORTING: the parent of " + rel
-                            + " is not a directory (a symlink is never followed)");
-                }
-            }
-            if (Files.isDirectory(parent, LinkOption.NOFOLLOW_LINKS)) {
-                safeDirs.add(parent);
-            }
+        if (name == null) {
+            return new Node(root.retain(), null, rel);
         }
-        return p;
+        if (slash < 0) {
+            return new Node(root.retain(), name, rel);
+        }
+        try {
+            return new Node(directory(rel.substring(0, slash)), name, rel);
+        } catch (FsException e) {
+            if (mayBeMissing && e.notFound()) {
+                return new Node(null, name, rel);
+            }
+            throw e;
+        }
     }
 
-    static BasicFileAttributes attrsOrNull(Path p) throws IOException {
-        try {
-            return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        } catch (NoSuchFileException e) {
-            return null;
+    /** An open directory below the top, from the cache or opened from its nearest cached ancestor. */
+    private Dir directory(String rel) throws IOException {
+        synchronized (dirs) {
+            ensureOpen();
+            Dir d = dirs.get(rel);
+            if (d != null) {
+                return d.retain();
+            }
+        }
+        Dir base = root.retain();
+        String rest = rel;
+        synchronized (dirs) {
+            for (int slash = rel.lastIndexOf('/'); slash > 0; slash = rel.lastIndexOf('/', slash - 1)) {
+                Dir a = dirs.get(rel.substring(0, slash));
+                if (a != null) {
+                    base.close();
+                    base = a.retain();
+                    rest = rel.substring(slash + 1);
+                    break;
+                }
+            }
+        }
+        Dir opened;
+        try (Dir from = base) {
+            opened = from.openPath(rest);
+        }
+        synchronized (dirs) {
+            if (closed) {
+                opened.close();
+                ensureOpen();
+            }
+            Dir old = dirs.put(rel, opened.retain());
+            if (old != null) {
+                old.close();
+            }
+            if (dirs.size() > CACHED_DIRS) {
+                Iterator<Dir> eldest = dirs.values().iterator();
+                eldest.next().close();
+                eldest.remove();
+            }
+        }
+        return opened;
+    }
+
+    private void ensureOpen() throws IOException {
+        if (closed) {
+            throw new java.io.InterruptedIOException("the session has ended");
+        }
+    }
+
+    /** Forgets cached descriptors of {@code rel} and below: that directory was just removed or replaced. */
+    private void forget(String rel) {
+        String prefix = rel + "/";
+        synchronized (dirs) {
+            for (Iterator<Map.Entry<String, Dir>> it = dirs.entrySet().iterator(); it.hasNext(); ) {
+                Map.Entry<String, Dir> e = it.next();
+                if (e.getKey().equals(rel) || e.getKey().startsWith(prefix)) {
+                    e.getValue().close();
+                    it.remove();
+                }
+            }
+        }
+    }
+
+    /** Creates the missing directories above {@code rel} (a hard link may come before the generator made them). */
+    private void makeParents(String rel) throws IOException {
+        int slash = rel.lastIndexOf('/');
+        if (slash < 0) {
+            return;
+        }
+        String parent = rel.substring(0, slash);
+        try (Node n = locate(parent, true)) {
+            if (n.dir == null) {
+                makeParents(parent);
+            }
+        }
+        try (Node n = locate(parent, false)) {
+            if (n.stat() == null) {
+                n.dir.mkdir(n.name, 0777);
+                claim(n);
+            }
         }
     }
 
     /** @return whether it was created (rsync itemizes it as new) */
-    boolean makeDirectory(Path dst) throws IOException {
-        BasicFileAttributes a = attrsOrNull(dst);
+    boolean makeDirectory(Node n) throws IOException {
+        if (n.isTop()) {
+            return false;
+        }
+        Stat a = n.stat();
         if (a != null && a.isDirectory()) {
             return false;
         }
         if (a != null) {
-            deleteTree(dst);
+            deleteTree(n, a);
         }
-        Files.createDirectory(dst);
-        policy.identity().claim(dst);
+        n.dir.mkdir(n.name, 0777); // the umask applies; the list's mode is set once the contents are in
+        claim(n);
         return true;
     }
 
-    /** Symlinks are stored verbatim (or munged when the module asks) and never followed. */
-    boolean makeSymlink(Path dst, Entry e) throws IOException {
-        String target = new String(e.linkTarget(), StandardCharsets.UTF_8);
-        if (policy.mungeSymlinks()) {
-            target = MUNGE_PREFIX + target;
-        }
-        BasicFileAttributes a = attrsOrNull(dst);
+    /** The target as stored: verbatim, or munged when the module or the client asks (never followed either way). */
+    byte[] storedTarget(Entry e) {
+        return policy.mungeSymlinks() ? concat(MUNGE_PREFIX.getBytes(StandardCharsets.UTF_8), e.linkTarget())
+                : e.linkTarget();
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] c = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+
+    /** Symlinks are stored as the client sent them (or munged when asked) and never followed. */
+    boolean makeSymlink(Node n, Entry e) throws IOException {
+        byte[] target = storedTarget(e);
+        Stat a = n.stat();
         if (a != null) {
-            if (a.isSymbolicLink() && Files.readSymbolicLink(dst).toString().equals(Path.of(target).toString())) {
-                setTimes(dst, e);
+            if (a.isSymlink() && Arrays.equals(n.dir.readlink(n.name), target)) {
+                setTimes(n, e, a);
                 return false;
             }
-            deleteTree(dst);
+            deleteTree(n, a);
         }
-        if (Path.of(target).toString().equals(target)) {
-            Files.createSymbolicLink(dst, Path.of(target));
-        } else {
-            run("ln", "-s", "--", target, dst.toString()); // Path would drop a "//" or a trailing "/"
-        }
-        policy.identity().claim(dst);
-        setTimes(dst, e);
+        n.dir.symlink(target, n.name);
+        claim(n);
+        setTimes(n, e, null);
         return true;
     }
 
     /** FIFOs and sockets for --specials; character and block devices for --devices (root only). */
-    boolean makeSpecial(Path dst, Entry e) throws IOException {
-        int type = e.mode() & FileEntry.S_IFMT;
-        BasicFileAttributes a = attrsOrNull(dst);
-        if (a != null && a.isOther() && sameSpecial(dst, e)) {
-            applySpecialAttributes(dst, e);
+    boolean makeSpecial(Node n, Entry e) throws IOException {
+        Stat a = n.stat();
+        if (a != null && sameSpecial(a, e)) {
+            applyAttributes(n, e, a);
             return false;
         }
         if (a != null) {
-            deleteTree(dst);
+            deleteTree(n, a);
         }
-        if (type == FileEntry.S_IFSOCK) {
-            try (ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-                ch.bind(UnixDomainSocketAddress.of(dst)); // leaves the socket file behind, as mknod would
-            }
-        } else {
-            String kind = type == FileEntry.S_IFIFO ? "p" : type == FileEntry.S_IFCHR ? "c" : "b";
-            // the JDK cannot make device nodes or FIFOs; coreutils' mknod does, without following links
-            if (kind.equals("p")) {
-                run("mknod", dst.toString(), "p");
-            } else {
-                run("mknod", dst.toString(), kind, Long.toString(e.rdevMajor()), Long.toString(e.rdevMinor()));
-            }
-        }
-        policy.identity().claim(dst);
-        applySpecialAttributes(dst, e);
+        int type = e.mode() & FileEntry.S_IFMT;
+        boolean device = type == FileEntry.S_IFCHR || type == FileEntry.S_IFBLK;
+        n.dir.mknod(n.name, type | 0600, device ? e.rdevMajor() : 0, device ? e.rdevMinor() : 0);
+        claim(n);
+        applyAttributes(n, e, null);
         return true;
     }
 
-    /**
-     * The JDK opens a file to change its mode or times, which blocks on a FIFO and fails on a socket or an
-     * absent device; chmod(1) and touch(1) work on the name.
-     */
-    private void applySpecialAttributes(Path p, Entry e) throws IOException {
-        if (policy.identity().preservesOwnership()) {
-            if (policy.owner()) {
-                setOwnership(p, e.uid(), userNames.get(e.uid()), true, null); // lchown: no open
-            }
-            if (policy.group()) {
-                setOwnership(p, e.gid(), groupNames.get(e.gid()), false, null);
-            }
-        }
-        if (policy.perms() || !policy.incomingChmod().isEmpty()) {
-            int mode = policy.perms() ? e.mode() : 0644;
-            mode = policy.incomingChmod().apply(mode & 07777) & 07777;
-            run("chmod", Integer.toOctalString(mode), p.toString());
-        }
-        if (policy.times()) {
-            run("touch", "-h", "-m", "-d", "@" + e.mtime() + "." + String.format("%09d", e.mtimeNsec()),
-                    p.toString());
-        }
-    }
-
-    /** Runs a coreutils command on an absolute path (never mistaken for an option). */
-    private static void run(String... command) throws IOException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        try {
-            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new IOException(String.join(" ", command) + " failed: " + out);
-            }
-        } catch (InterruptedException ie) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException(command[0] + " interrupted");
-        }
-    }
-
-    private static boolean sameSpecial(Path p, Entry e) throws IOException {
-        int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
-        if ((mode & FileEntry.S_IFMT) != (e.mode() & FileEntry.S_IFMT)) {
+    private static boolean sameSpecial(Stat a, Entry e) {
+        if (a.type() != (e.mode() & FileEntry.S_IFMT)) {
             return false;
         }
-        int type = mode & FileEntry.S_IFMT;
-        if (type != FileEntry.S_IFCHR && type != FileEntry.S_IFBLK) {
-            return true;
+        return (a.type() != FileEntry.S_IFCHR && a.type() != FileEntry.S_IFBLK)
+                || (a.rdevMajor() == e.rdevMajor() && a.rdevMinor() == e.rdevMinor());
+    }
+
+    /** The old copy of a regular file, for its block sums and the rebuild; a non-regular file is refused. */
+    NativeFile openBasis(Node n) throws IOException {
+        return n.dir.openRead(n.name);
+    }
+
+    /** A new temporary file beside the destination (".name.XXXXXX"), created exclusively, tracked until renamed. */
+    Temp createTemp(Node dst) throws IOException {
+        ensureOpen();
+        String stem = dst.name;
+        while (stem.getBytes(StandardCharsets.UTF_8).length > MAX_TEMP_STEM) {
+            stem = stem.substring(0, stem.length() - 1);
         }
-        long rdev = (Long) Files.getAttribute(p, "unix:rdev", LinkOption.NOFOLLOW_LINKS);
-        return major(rdev) == e.rdevMajor() && minor(rdev) == e.rdevMinor();
-    }
-
-    private static long major(long dev) {
-        return ((dev >>> 32) & 0xfffff000L) | ((dev >>> 8) & 0xfffL);
-    }
-
-    private static long minor(long dev) {
-        return ((dev >>> 12) & 0xffffff00L) | (dev & 0xffL);
-    }
-
-    /** A new temporary file beside the destination (".name.XXXXXX"), created and opened once. */
-    FileChannel createTemp(Path dst, Path[] name) throws IOException {
         for (int attempt = 0; ; attempt++) {
-            Path tmp = dst.resolveSibling("." + dst.getFileName() + "." + randomSuffix());
+            String name = "." + stem + "." + randomSuffix();
             try {
-                FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                        LinkOption.NOFOLLOW_LINKS);
-                name[0] = tmp;
-                return ch;
-            } catch (java.nio.file.FileAlreadyExistsException taken) {
-                if (attempt > 100) {
+                Temp t = new Temp(dst.dir.retain(), name, dst.dir.createNew(name, 0600));
+                temps.add(t);
+                if (closed) { // the session ended meanwhile: close() may have missed this one
+                    discard(t);
+                    ensureOpen();
+                }
+                return t;
+            } catch (FsException taken) {
+                dst.dir.close();
+                if (!taken.exists() || attempt > 100) {
                     throw taken;
                 }
             }
@@ -254,186 +327,247 @@ final class DestinationTree {
     }
 
     /** Writes a file that arrived whole into memory to a new temporary name. */
-    Path writeTemp(Path dst, byte[] data, int len) throws IOException {
-        Path[] tmp = new Path[1];
-        try (FileChannel ch = createTemp(dst, tmp)) {
+    Temp writeTemp(Node dst, byte[] data, int len) throws IOException {
+        Temp t = createTemp(dst);
+        try {
             ByteBuffer bb = ByteBuffer.wrap(data, 0, len);
             while (bb.hasRemaining()) {
-                ch.write(bb);
+                t.channel().write(bb);
             }
+        } catch (IOException | RuntimeException e) {
+            discard(t);
+            throw e;
+        }
+        return t;
+    }
+
+    /** Removes a temp file that will not be renamed into place. */
+    void discard(Temp t) {
+        if (!temps.remove(t)) {
+            return;
+        }
+        try {
+            t.channel().close();
+            t.dir().unlink(t.name());
+        } catch (IOException ignored) {
+            // already gone
+        } finally {
+            t.dir().close();
+        }
+    }
+
+    /** Attributes through the open descriptor, then the atomic rename: no partial file shows under the name. */
+    void commit(Temp t, Node dst, Entry e) throws IOException {
+        try {
+            NativeFile ch = t.channel();
             if (policy.fsync()) {
                 ch.force(true);
             }
-        } catch (IOException | RuntimeException e) {
-            if (tmp[0] != null) {
-                Files.deleteIfExists(tmp[0]);
+            if (policy.identity().claimsFiles()) {
+                ch.chown(policy.identity().uid(), policy.identity().gid());
             }
-            throw e;
-        }
-        return tmp[0];
-    }
-
-    /** Attributes, then the atomic rename: no partial file ever shows under the real name. */
-    void commit(Path tmp, Path dst, Entry e) throws IOException {
-        try {
-            policy.identity().claim(tmp);
             Stat fresh = freshFile;
             if (fresh == null) { // every new file starts alike (our ids, the umask's mode): stat the first only
-                Stat first = Stat.of(tmp);
-                fresh = new Stat(first.mode(), first.uid(), first.gid(), Long.MIN_VALUE, 0, 0);
+                Stat first = ch.stat();
+                fresh = new Stat(first.mode(), first.uid(), first.gid(), 0, Long.MIN_VALUE, 0, 1, 0, 0, 0, 0);
                 freshFile = policy.identity().claimsFiles() ? null : fresh;
             }
-            applyAttributes(tmp, e, fresh, FOLLOW);
-            rename(tmp, dst);
+            applyAttributes(ch, e, fresh);
+            ensureOpen();
+            t.dir().rename(t.name(), dst.dir, dst.name);
+            if (temps.remove(t)) { // else close() got there first and released it
+                ch.close();
+                t.dir().close();
+            }
         } catch (IOException | RuntimeException ex) {
-            Files.deleteIfExists(tmp);
+            discard(t);
             throw ex;
-        }
-    }
-
-    private static void rename(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException ex) {
-            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 
     /** Makes {@code member} a hard link to {@code first}, replacing whatever is there in one rename. */
-    void hardLink(Path member, Path first) throws IOException {
-        BasicFileAttributes a = attrsOrNull(member);
-        if (a != null && a.isRegularFile() && a.fileKey() != null
-                && a.fileKey().equals(attrsOrNull(first).fileKey())) {
-            return;
-        }
-        if (a != null && a.isDirectory()) {
-            deleteTree(member);
-        }
-        if (!Files.isDirectory(member.getParent(), LinkOption.NOFOLLOW_LINKS)) {
-            Files.createDirectories(member.getParent()); // the generator may not have reached it yet
-        }
-        Path tmp = member.resolveSibling("." + member.getFileName() + "." + randomSuffix());
-        Files.createLink(tmp, first);
-        try {
-            rename(tmp, member);
-        } catch (IOException | RuntimeException ex) {
-            Files.deleteIfExists(tmp);
-            throw ex;
-        }
-    }
-
-    /** What one lstat says about an entry: all the attribute comparisons need. */
-    record Stat(int mode, int uid, int gid, long mtimeSeconds, int mtimeNanos, long size) {
-        static Stat of(Path p) throws IOException {
-            Map<String, Object> a;
-            try {
-                a = Files.readAttributes(p, "unix:mode,uid,gid,lastModifiedTime,size", LinkOption.NOFOLLOW_LINKS);
-            } catch (NoSuchFileException e) {
-                return null;
+    void hardLink(String memberRel, Node first) throws IOException {
+        makeParents(memberRel);
+        try (Node member = locate(memberRel, false)) {
+            Stat a = member.stat();
+            if (a != null && a.isRegular() && a.sameFile(first.stat())) {
+                return;
             }
-            Instant t = ((FileTime) a.get("lastModifiedTime")).toInstant();
-            return new Stat((Integer) a.get("mode"), (Integer) a.get("uid"), (Integer) a.get("gid"),
-                    t.getEpochSecond(), t.getNano(), (Long) a.get("size"));
-        }
-
-        boolean isRegular() {
-            return (mode & FileEntry.S_IFMT) == FileEntry.S_IFREG;
+            if (a != null && a.isDirectory()) {
+                deleteTree(member, a);
+            }
+            String tmp = "." + member.name + "." + randomSuffix();
+            member.dir.link(first.dir, first.name, tmp);
+            try {
+                member.dir.rename(tmp, member.dir, member.name);
+            } catch (IOException | RuntimeException ex) {
+                member.dir.unlink(tmp);
+                throw ex;
+            }
         }
     }
 
-    void applyAttributes(Path p, Entry e) throws IOException {
-        applyAttributes(p, e, Stat.of(p));
-    }
-
-    void applyAttributes(Path p, Entry e, Stat current) throws IOException {
-        applyAttributes(p, e, current, NO_FOLLOW);
+    void applyAttributes(Node n, Entry e) throws IOException {
+        applyAttributes(n, e, n.stat());
     }
 
     /**
      * Sets what differs from {@code current} (rsync's set_file_attrs): an unchanged file costs no syscall.
-     * The JDK opens a file to change mode or times without following links; a temporary file we just created
-     * under a random name is known to be no link, so it takes the path-based calls instead.
+     * Every call is on the name relative to its directory without following a symlink.
      */
-    private void applyAttributes(Path p, Entry e, Stat current, LinkOption[] links) throws IOException {
+    void applyAttributes(Node n, Entry e, Stat current) throws IOException {
         if (policy.identity().preservesOwnership()) {
-            if (policy.owner()) {
-                setOwnership(p, e.uid(), userNames.get(e.uid()), true, current == null ? null : current.uid());
+            int uid = policy.owner() ? localId(e.uid(), userNames.get(e.uid()), true) : -1;
+            int gid = policy.group() ? localId(e.gid(), groupNames.get(e.gid()), false) : -1;
+            uid = current != null && current.uid() == uid ? -1 : uid;
+            gid = current != null && current.gid() == gid ? -1 : gid;
+            if (uid != -1 || gid != -1) {
+                if (n.isTop()) {
+                    n.dir.chownSelf(uid, gid);
+                } else {
+                    n.dir.chown(n.name, uid, gid);
+                }
             }
-            if (policy.group()) {
-                setOwnership(p, e.gid(), groupNames.get(e.gid()), false, current == null ? null : current.gid());
+        }
+        boolean link = (e.mode() & FileEntry.S_IFMT) == FileEntry.S_IFLNK;
+        if (!link && (policy.perms() || !policy.incomingChmod().isEmpty())) {
+            // after chown, which clears set-id bits
+            int now = (current != null ? current : n.stat()).mode() & 07777;
+            int mode = wantedMode(e, now);
+            if (mode != now || current == null) {
+                if (n.isTop()) {
+                    n.dir.chmodSelf(mode);
+                } else {
+                    n.dir.chmod(n.name, mode);
+                }
+            }
+        }
+        setTimes(n, e, current);
+    }
+
+    private void applyAttributes(NativeFile ch, Entry e, Stat current) throws IOException {
+        if (policy.identity().preservesOwnership()) {
+            int uid = policy.owner() ? localId(e.uid(), userNames.get(e.uid()), true) : -1;
+            int gid = policy.group() ? localId(e.gid(), groupNames.get(e.gid()), false) : -1;
+            if ((uid != -1 && uid != current.uid()) || (gid != -1 && gid != current.gid())) {
+                ch.chown(uid, gid);
             }
         }
         if (policy.perms() || !policy.incomingChmod().isEmpty()) {
-            // after chown, which clears set-id bits; unix:mode keeps them (PosixFilePermission cannot)
-            int now = current != null ? current.mode() & 07777
-                    : (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777;
-            int mode = policy.perms() ? e.mode() : now;
-            boolean dir = (e.mode() & FileEntry.S_IFMT) == FileEntry.S_IFDIR;
-            mode = policy.incomingChmod().apply((mode & 07777) | (dir ? FileEntry.S_IFDIR : 0)) & 07777;
-            if (mode != now || current == null) {
-                Files.setAttribute(p, "unix:mode", mode, links);
+            int now = current.mode() & 07777;
+            int mode = wantedMode(e, now);
+            if (mode != now) {
+                ch.chmod(mode);
             }
         }
-        if (policy.times() && (current == null || current.mtimeSeconds() != e.mtime()
-                || current.mtimeNanos() != e.mtimeNsec())) {
-            setTimes(p, e, links);
+        if (policy.times()) {
+            ch.setMtime(e.mtime(), e.mtimeNsec());
         }
     }
 
-    void setTimes(Path p, Entry e) throws IOException {
-        setTimes(p, e, NO_FOLLOW);
+    private int wantedMode(Entry e, int now) {
+        int mode = policy.perms() ? e.mode() & 07777 : now;
+        boolean dir = (e.mode() & FileEntry.S_IFMT) == FileEntry.S_IFDIR;
+        return policy.incomingChmod().apply(mode | (dir ? FileEntry.S_IFDIR : 0)) & 07777;
     }
 
-    private void setTimes(Path p, Entry e, LinkOption[] links) throws IOException {
-        if (!policy.times()) {
+    private void setTimes(Node n, Entry e, Stat current) throws IOException {
+        if (!policy.times() || (current != null && current.mtimeSeconds() == e.mtime()
+                && current.mtimeNanos() == e.mtimeNsec())) {
             return;
         }
-        FileTime t = FileTime.from(Instant.ofEpochSecond(e.mtime(), e.mtimeNsec()));
-        Files.getFileAttributeView(p, BasicFileAttributeView.class, links).setTimes(t, null, null);
+        if (n.isTop()) {
+            n.dir.setMtimeSelf(e.mtime(), e.mtimeNsec());
+        } else {
+            n.dir.setMtime(n.name, e.mtime(), e.mtimeNsec());
+        }
     }
 
     /** By name when the client sent one that exists here, else by number (rsync's id mapping). */
-    private static void setOwnership(Path p, int id, String name, boolean user, Integer current)
-            throws IOException {
+    private static int localId(int id, String name, boolean user) {
         if (name != null) {
             Integer local = user ? LocalIds.get().user(name) : LocalIds.get().group(name);
-            if (local == null) {
-                if (setByName(p, name, user)) {
-                    return;
-                }
-            } else {
-                id = local;
+            if (local != null) {
+                return local;
             }
         }
-        if (current == null || current != id) {
-            Files.setAttribute(p, user ? "unix:uid" : "unix:gid", id, LinkOption.NOFOLLOW_LINKS);
+        return id;
+    }
+
+    /** Gives a freshly created entry to the module's user and group (no-op when the session runs as root). */
+    private void claim(Node n) throws IOException {
+        ModuleIdentity id = policy.identity();
+        if (id.claimsFiles()) {
+            n.dir.chown(n.name, id.uid(), id.gid());
         }
     }
 
-    private static boolean setByName(Path p, String name, boolean user) throws IOException {
-        PosixFileAttributeView view = Files.getFileAttributeView(p, PosixFileAttributeView.class,
-                LinkOption.NOFOLLOW_LINKS);
-        var lookup = p.getFileSystem().getUserPrincipalLookupService();
-        try {
-            if (user) {
-                view.setOwner(lookup.lookupPrincipalByName(name));
-            } else {
-                view.setGroup(lookup.lookupPrincipalByGroupName(name));
-            }
-            return true;
-        } catch (UserPrincipalNotFoundException unknownHere) {
-            return false; // rsync falls back to the number
+    /** The names in a directory of the destination. */
+    java.util.List<String> list(Node n) throws IOException {
+        if (n.isTop()) {
+            return n.dir.list();
+        }
+        try (Dir d = n.dir.openDir(n.name)) {
+            return d.list();
         }
     }
 
-    static void deleteTree(Path p) throws IOException {
-        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(p)) {
-                for (Path c : ds) {
-                    deleteTree(c);
+    /** Removes an entry and, for a directory, everything below it, without following any symlink. */
+    void deleteTree(Node n, Stat a) throws IOException {
+        if (a.isDirectory()) {
+            forget(n.rel);
+            try (Dir d = n.dir.openDir(n.name)) {
+                deleteContents(d);
+            }
+            n.dir.rmdir(n.name);
+        } else {
+            n.dir.unlink(n.name);
+        }
+    }
+
+    private static void deleteContents(Dir d) throws IOException {
+        for (String child : d.list()) {
+            Stat s = d.stat(child);
+            if (s == null) {
+                continue;
+            }
+            if (s.isDirectory()) {
+                try (Dir sub = d.openDir(child)) {
+                    deleteContents(sub);
                 }
+                d.rmdir(child);
+            } else {
+                d.unlink(child);
             }
         }
-        Files.deleteIfExists(p);
+    }
+
+    /** Removes one entry (a directory must be empty); the session has reported it. */
+    void remove(Node n, boolean directory) throws IOException {
+        if (directory) {
+            forget(n.rel);
+            n.dir.rmdir(n.name);
+        } else {
+            n.dir.unlink(n.name);
+        }
+    }
+
+    /** Ends the session's hold on the destination: temp files not yet renamed are removed, descriptors closed. */
+    @Override
+    public void close() {
+        synchronized (dirs) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            dirs.values().forEach(Dir::close);
+            dirs.clear();
+        }
+        for (Temp t : temps) {
+            discard(t);
+        }
+        if (root != null) {
+            root.close();
+        }
     }
 }

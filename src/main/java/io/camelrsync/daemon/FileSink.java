@@ -3,9 +3,6 @@ package io.camelrsync.daemon;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * Where a received file is rebuilt: in memory while it is small, so that writing it out can be handed to
@@ -15,17 +12,14 @@ final class FileSink extends OutputStream {
     static final int MEMORY_LIMIT = 1 << 20;
 
     private final DestinationTree tree;
-    private final Path dst;
-    private final boolean fsync;
+    private final DestinationTree.Node dst;
     private byte[] buf;
     private int len;
-    private FileChannel channel;
-    private Path tmp;
+    private DestinationTree.Temp temp;
 
-    FileSink(DestinationTree tree, Path dst, long expectedSize, boolean fsync) {
+    FileSink(DestinationTree tree, DestinationTree.Node dst, long expectedSize) {
         this.tree = tree;
         this.dst = dst;
-        this.fsync = fsync;
         this.buf = new byte[(int) Math.max(64, Math.min(expectedSize, MEMORY_LIMIT))];
     }
 
@@ -36,7 +30,7 @@ final class FileSink extends OutputStream {
 
     @Override
     public void write(byte[] b, int off, int n) throws IOException {
-        if (channel == null && len + n <= MEMORY_LIMIT) {
+        if (temp == null && len + n <= MEMORY_LIMIT) {
             if (len + n > buf.length) {
                 buf = java.util.Arrays.copyOf(buf, Math.min(MEMORY_LIMIT, Math.max(len + n, buf.length * 2)));
             }
@@ -44,10 +38,8 @@ final class FileSink extends OutputStream {
             len += n;
             return;
         }
-        if (channel == null) {
-            Path[] name = new Path[1];
-            channel = tree.createTemp(dst, name);
-            tmp = name[0];
+        if (temp == null) {
+            temp = tree.createTemp(dst);
             buf = java.util.Arrays.copyOf(buf, MEMORY_LIMIT); // from now on a write buffer
         }
         if (len + n > buf.length) {
@@ -65,46 +57,46 @@ final class FileSink extends OutputStream {
     private void writeFully(byte[] b, int off, int n) throws IOException {
         ByteBuffer bb = ByteBuffer.wrap(b, off, n);
         while (bb.hasRemaining()) {
-            channel.write(bb);
+            temp.channel().write(bb);
         }
     }
 
     /** Whether the data is still in memory (and so cheap to hand to another thread). */
     boolean inMemory() {
-        return channel == null;
+        return temp == null;
     }
 
     int memoryBytes() {
-        return channel == null ? buf.length : 0;
+        return temp == null ? buf.length : 0;
     }
 
-    /** The complete file under its temporary name. */
-    Path finish() throws IOException {
-        if (channel == null) {
-            Path written = tree.writeTemp(dst, buf, len);
+    /** Where the file goes. */
+    DestinationTree.Node destination() {
+        return dst;
+    }
+
+    /** The complete file under its temporary name, still open for its attributes. */
+    DestinationTree.Temp finish() throws IOException {
+        if (temp == null) {
+            DestinationTree.Temp written = tree.writeTemp(dst, buf, len);
             buf = null;
             return written;
         }
-        try (FileChannel ch = channel) {
+        try {
             writeFully(buf, 0, len);
-            buf = null;
-            if (fsync) {
-                ch.force(true);
-            }
+        } catch (IOException | RuntimeException e) {
+            discard();
+            throw e;
         }
-        return tmp;
+        buf = null;
+        return temp;
     }
 
     /** Drops what was received (a failed checksum or a broken session): nothing stays behind. */
     void discard() {
         buf = null;
-        if (channel != null) {
-            try {
-                channel.close();
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // best effort: the session is failing anyway
-            }
+        if (temp != null) {
+            tree.discard(temp);
         }
     }
 }

@@ -30,6 +30,8 @@ final class Finishers {
     private final Semaphore budget = new Semaphore(MAX_QUEUED_BYTES);
     private int outstanding;
     private IOException failure;
+    /** The session has ended: queued files are dropped, not finished. */
+    private volatile boolean cancelled;
 
     /** Runs {@code step} for a file now or on the pool; the first failure is rethrown by a later call. */
     void finish(FileSink sink, Step step) throws IOException {
@@ -50,6 +52,11 @@ final class Finishers {
         }
         POOL.execute(() -> {
             try {
+                if (cancelled) {
+                    sink.discard();
+                    sink.destination().close();
+                    return;
+                }
                 step.run();
             } catch (IOException | RuntimeException e) {
                 synchronized (this) {
@@ -85,6 +92,20 @@ final class Finishers {
             }
         }
         rethrow();
+    }
+
+    /** The session is over: files still queued are dropped; waits up to a second for those being written. */
+    synchronized void cancel() {
+        cancelled = true;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        while (outstanding > 0 && System.nanoTime() < deadline) {
+            try {
+                TimeUnit.NANOSECONDS.timedWait(this, deadline - System.nanoTime());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     private synchronized void rethrow() throws IOException {

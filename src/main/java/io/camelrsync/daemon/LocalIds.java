@@ -10,14 +10,18 @@ import java.util.Map;
 
 /**
  * User and group names of this machine from /etc/passwd and /etc/group, read once: the receiver maps the
- * client's names to local ids per file, and a lookup per file would cost a passwd scan each time. Names found
- * only through other NSS sources are still set by name, just without this shortcut.
+ * client's names to local ids per file, and a lookup per file would cost a passwd scan each time. A name not in
+ * those files is asked of NSS once through getent(1) (LDAP, sssd...), and the answer, found or not, is kept.
  */
 final class LocalIds {
     private static volatile LocalIds loaded;
 
+    private static final Integer UNKNOWN = Integer.MIN_VALUE;
+
     private final Map<String, Integer> users;
     private final Map<String, Integer> groups;
+    private final Map<String, Integer> nssUsers = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Integer> nssGroups = new java.util.concurrent.ConcurrentHashMap<>();
 
     private LocalIds(Map<String, Integer> users, Map<String, Integer> groups) {
         this.users = users;
@@ -33,12 +37,43 @@ final class LocalIds {
         return l;
     }
 
+    /** The uid of a user name here, or null when this machine has no such user. */
     Integer user(String name) {
-        return users.get(name);
+        Integer id = users.get(name);
+        return id != null ? id : nss(nssUsers, "passwd", name);
     }
 
+    /** The gid of a group name here, or null. */
     Integer group(String name) {
-        return groups.get(name);
+        Integer id = groups.get(name);
+        return id != null ? id : nss(nssGroups, "group", name);
+    }
+
+    private static Integer nss(Map<String, Integer> cache, String database, String name) {
+        Integer id = cache.computeIfAbsent(name, n -> getent(database, n));
+        return id.equals(UNKNOWN) ? null : id;
+    }
+
+    /** The id field of {@code getent DATABASE NAME}; a name starting with '-' is never passed on as an option. */
+    private static Integer getent(String database, String name) {
+        if (name.isEmpty() || name.startsWith("-") || name.indexOf(':') >= 0) {
+            return UNKNOWN;
+        }
+        try {
+            Process p = new ProcessBuilder("getent", database, name).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+                p.destroyForcibly();
+                return UNKNOWN;
+            }
+            String[] f = out.split(":", 4);
+            return f.length >= 3 && f[0].equals(name) ? Integer.valueOf(Integer.parseInt(f[2])) : UNKNOWN;
+        } catch (IOException | NumberFormatException e) {
+            return UNKNOWN;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return UNKNOWN;
+        }
     }
 
     private static Map<String, Integer> read(Path file) {

@@ -2,13 +2,7 @@ package io.camelrsync.daemon;
 
 import io.camelrsync.daemonconf.ModuleConf;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.Path;
-import java.nio.file.attribute.GroupPrincipal;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.UserPrincipal;
-import java.nio.file.attribute.UserPrincipalLookupService;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Whom a module's files belong to: rsync switches to the module's "uid" and "gid" (default nobody and that
@@ -20,34 +14,44 @@ final class ModuleIdentity {
     private static final boolean JVM_IS_ROOT = "root".equals(System.getProperty("user.name"));
 
     private final boolean preservesOwnership;
-    private final UserPrincipal user;
-    private final GroupPrincipal group;
+    /** The module's uid and gid for new entries, or -1 to leave that id as the creating process made it. */
+    private final int uid;
+    private final int gid;
 
-    private ModuleIdentity(boolean preservesOwnership, UserPrincipal user, GroupPrincipal group) {
+    private ModuleIdentity(boolean preservesOwnership, int uid, int gid) {
         this.preservesOwnership = preservesOwnership;
-        this.user = user;
-        this.group = group;
+        this.uid = uid;
+        this.gid = gid;
     }
 
     /** @throws IOException naming the parameter when the module's uid or gid does not exist here */
     static ModuleIdentity of(ModuleConf module) throws IOException {
         if (!JVM_IS_ROOT) {
-            return new ModuleIdentity(false, null, null);
+            return new ModuleIdentity(false, -1, -1);
         }
         String uid = module.uid() == null || module.uid().isBlank() ? "nobody" : module.uid().strip();
         String gid = module.gid() == null || module.gid().isBlank() ? null : module.gid().strip();
         if (uid.equals("root") || uid.equals("0")) {
-            return new ModuleIdentity(true, null, gid == null || gid.equals("root") || gid.equals("0") ? null
+            return new ModuleIdentity(true, -1, gid == null || gid.equals("root") || gid.equals("0") ? -1
                     : lookupGroup(gid, module));
         }
-        UserPrincipalLookupService lookup = Path.of("/").getFileSystem().getUserPrincipalLookupService();
-        UserPrincipal user;
-        try {
-            user = lookup.lookupPrincipalByName(uid);
-        } catch (IOException e) {
-            throw new IOException("uid \"" + uid + "\" of module " + module.name() + " is not a user here", e);
+        Integer user = id(uid, LocalIds.get().user(uid));
+        if (user == null) {
+            throw new IOException("uid \"" + uid + "\" of module " + module.name() + " is not a user here");
         }
-        return new ModuleIdentity(false, user, gid == null ? primaryGroup(user) : lookupGroup(gid, module));
+        return new ModuleIdentity(false, user, gid == null ? primaryGroup(uid) : lookupGroup(gid, module));
+    }
+
+    /** A number stands for itself, as rsync takes "uid = 65534". */
+    private static Integer id(String value, Integer byName) {
+        if (byName != null) {
+            return byName;
+        }
+        try {
+            return Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     boolean preservesOwnership() {
@@ -56,43 +60,33 @@ final class ModuleIdentity {
 
     /** Whether new entries change owner after creation (so they do not all start alike). */
     boolean claimsFiles() {
-        return user != null || group != null;
+        return uid >= 0 || gid >= 0;
     }
 
-    /** Gives a freshly created entry to the module's user and group (no-op when the session runs as root). */
-    void claim(Path p) throws IOException {
-        if (user == null && group == null) {
-            return;
-        }
-        PosixFileAttributeView view = Files.getFileAttributeView(p, PosixFileAttributeView.class,
-                LinkOption.NOFOLLOW_LINKS);
-        if (user != null) {
-            view.setOwner(user);
-        }
-        if (group != null) {
-            view.setGroup(group);
-        }
+    int uid() {
+        return uid;
     }
 
-    private static GroupPrincipal lookupGroup(String gid, ModuleConf module) throws IOException {
-        try {
-            return Path.of("/").getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(gid);
-        } catch (IOException e) {
-            throw new IOException("gid \"" + gid + "\" of module " + module.name() + " is not a group here", e);
+    int gid() {
+        return gid;
+    }
+
+    private static int lookupGroup(String gid, ModuleConf module) throws IOException {
+        Integer g = id(gid, LocalIds.get().group(gid));
+        if (g == null) {
+            throw new IOException("gid \"" + gid + "\" of module " + module.name() + " is not a group here");
         }
+        return g;
     }
 
     /** The user's login group, from the passwd database through getent (covers NSS sources too). */
-    private static GroupPrincipal primaryGroup(UserPrincipal user) throws IOException {
-        Process p = new ProcessBuilder("getent", "passwd", user.getName()).redirectErrorStream(true).start();
-        String line = new String(p.getInputStream().readAllBytes()).strip();
-        String[] f = line.split(":");
-        if (f.length < 4) {
-            return null;
+    private static int primaryGroup(String user) throws IOException {
+        Process p = new ProcessBuilder("getent", "passwd", user).redirectErrorStream(true).start();
+        String[] f = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip().split(":");
+        try {
+            return f.length < 4 ? -1 : Integer.parseInt(f[3]);
+        } catch (NumberFormatException e) {
+            return -1;
         }
-        Process g = new ProcessBuilder("getent", "group", f[3]).redirectErrorStream(true).start();
-        String[] gf = new String(g.getInputStream().readAllBytes()).strip().split(":");
-        return gf.length < 3 ? null
-                : Path.of("/").getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(gf[0]);
     }
 }

@@ -27,13 +27,13 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.channels.FileChannel;
+import io.camelrsync.fs.Dir;
+import io.camelrsync.fs.FsException;
+import io.camelrsync.fs.NativeFile;
+import io.camelrsync.fs.Stat;
+import io.camelrsync.receiver.UnsafeSymlink;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -54,7 +54,8 @@ import java.util.function.Consumer;
  * The receiving half of a push into the daemon: protocol setup (declining incremental recursion), the
  * client's filter and file lists, then a generator thread that requests what changed (with block sums of the
  * old copy) while this thread rebuilds each file into a temporary name beside it and renames it into place.
- * Every destination path stays inside the module: no component may be a symlink.
+ * Every write goes through the {@link DestinationTree}'s directory descriptors, so nothing reaches outside the
+ * module; when the session ends for any reason its generator stops and its temp files are removed.
  */
 public final class ReceiveSession {
     private static final int CF_SYMLINK_TIMES = 0x02;
@@ -76,6 +77,10 @@ public final class ReceiveSession {
     private final ReceiveStats stats = new ReceiveStats();
 
     private DestinationTree tree;
+    private MultiplexWriter mux;
+    /** Set when the session ends: the generator stops at its next entry. */
+    private volatile boolean ended;
+    private boolean safeLinks;
     private Entry[] sorted;
     private int[] firstOfGroup;
     private Map<Integer, List<Integer>> linkMembers = Map.of();
@@ -89,8 +94,8 @@ public final class ReceiveSession {
     private FilterRules filters = FilterRules.empty();
     private FilterRules daemonFilters = FilterRules.empty();
 
-    /** A transfer we asked for: the sums we sent and the old copy they describe. */
-    private record Pending(SumHead head, Path basis) {
+    /** A transfer we asked for: the sums we sent, and whether they describe an old copy to rebuild from. */
+    private record Pending(SumHead head, boolean hasBasis) {
     }
 
     public ReceiveSession(ModuleRequest request, ClientArgs args, Path moduleRoot, Consumer<String> log,
@@ -166,6 +171,7 @@ public final class ReceiveSession {
         plain.flush();
 
         MultiplexWriter mux = new MultiplexWriter(rawOut);
+        this.mux = mux;
         MultiplexReader demux = new MultiplexReader(in, (code, text) -> log.accept("client: " + text.strip()),
                 timeoutMillis);
         demux.start("rsyncd-demux");
@@ -176,6 +182,8 @@ public final class ReceiveSession {
         } catch (RsyncException e) {
             tellClient(mux, protocol, e); // a client that only saw the connection close could not say why
             throw e;
+        } finally {
+            demux.abort(new IOException("the session has ended"));
         }
     }
 
@@ -198,23 +206,37 @@ public final class ReceiveSession {
                     ExitCode.UNSUPPORTED);
             return stats;
         }
-        Path destination;
+        DestinationTree.Policy policy;
+        SessionMemory memory;
+        try {
+            daemonFilters = daemonFilters(module);
+            policy = new DestinationTree.Policy(args.perms(), args.times(), args.owner(), args.group(),
+                    args.fsync(), module.mungeSymlinksOrDefault() || args.used().contains("munge-links"),
+                    ChmodRules.parse(module.incomingChmod()), ModuleIdentity.of(module));
+            memory = new SessionMemory(module.name(), module.maxListEntries(), module.maxAlloc());
+        } catch (IOException | IllegalArgumentException e) {
+            refuse(mux, protocol, "ERROR: module " + module.name() + " is misconfigured: " + e.getMessage(),
+                    ExitCode.FILE_SELECT);
+            return stats;
+        }
+        safeLinks = args.used().contains("safe-links");
+        Dir destination;
         try {
             destination = destination(mux);
         } catch (RsyncException e) {
             refuse(mux, protocol, e.getMessage(), e.exitCode());
             return stats;
         }
-        try {
-            daemonFilters = daemonFilters(module);
-            tree = new DestinationTree(destination, new DestinationTree.Policy(args.perms(), args.times(),
-                    args.owner(), args.group(), args.fsync(), module.mungeSymlinks().orElse(false),
-                    ChmodRules.parse(module.incomingChmod()), ModuleIdentity.of(module)));
-        } catch (IOException | IllegalArgumentException e) {
-            refuse(mux, protocol, "ERROR: module " + module.name() + " is misconfigured: " + e.getMessage(),
-                    ExitCode.FILE_SELECT);
-            return stats;
+        tree = new DestinationTree(destination, policy);
+        try (memory) {
+            return receiveInto(mux, data, demux, protocol, compat, memory);
+        } finally {
+            tree.close();
         }
+    }
+
+    private ReceiveStats receiveInto(MultiplexWriter mux, WireInput data, MultiplexReader demux, int protocol,
+                                     int compat, SessionMemory memory) throws IOException {
         if (args.delete() || args.used().contains("prune-empty-dirs")) { // recv_filter_list's receiver_wants_list
             for (int len; (len = data.readInt()) != 0; ) {
                 if (len < 0 || len >= Limits.MAX_PATH) {
@@ -232,7 +254,7 @@ public final class ReceiveSession {
         FileListReader.Options fo = new FileListReader.Options(protocol, (compat & CF_VARINT) != 0, args.owner(),
                 args.group(), args.devices(), args.specials(), args.links(), args.hardLinks(),
                 (compat & CF_ID0_NAMES) != 0, args.checksum() ? fileSumAlgorithm.digestLength() : 0);
-        FileListReader.Received list = new FileListReader(fo).read(data, args.numericIds());
+        FileListReader.Received list = new FileListReader(fo).read(data, args.numericIds(), memory);
         tree.names(list.userNames(), list.groupNames());
         sortAndCheck(list.entries());
         stats.files = sorted.length;
@@ -257,6 +279,23 @@ public final class ReceiveSession {
         }, "rsyncd-generator");
         gen.setDaemon(true);
         gen.start();
+        try {
+            return await(data, protocol, phase0, received, generator);
+        } finally {
+            ended = true; // whatever ended the session: the generator stops at its next step
+            gen.interrupt();
+            finishing.cancel();
+            try {
+                gen.join(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private ReceiveStats await(WireInput data, int protocol, CompletableFuture<List<Integer>> phase0,
+                               CompletableFuture<Void> received, CompletableFuture<Void> generator)
+            throws IOException {
         try {
             try {
                 receive(data, protocol, phase0);
@@ -353,41 +392,72 @@ public final class ReceiveSession {
         return false;
     }
 
-    /** Module path plus the path below the module the client named, which must stay inside. */
-    private Path destination(MultiplexWriter mux) throws IOException {
-        Path base = moduleRoot.toAbsolutePath().normalize();
+    /**
+     * The module's directory plus the path below it the client named, opened one component at a time without
+     * following a symlink; the last component is created when missing, as rsync creates its destination.
+     */
+    private Dir destination(MultiplexWriter mux) throws IOException {
         String first = args.paths().isEmpty() ? request.module().name() : args.paths().get(0);
         int slash = first.indexOf('/');
-        String sub = slash < 0 ? "" : first.substring(slash + 1);
-        Path d = base;
-        for (String part : sub.split("/")) {
-            if (part.isEmpty() || part.equals(".")) {
-                continue;
-            }
+        List<String> parts = new ArrayList<>();
+        for (String part : (slash < 0 ? "" : first.substring(slash + 1)).split("/")) {
             if (part.equals("..")) {
                 throw new RsyncException(ExitCode.UNSUPPORTED, "ERROR: the destination leaves the module: " + first);
             }
-            d = d.resolve(part);
-            if (Files.isSymbolicLink(d)) { // never followed: it could lead out of the module
-                throw new RsyncException(ExitCode.FILE_SELECT, "ERROR: destination " + first
-                        + " goes through a symlink, which is never followed");
+            if (!part.isEmpty() && !part.equals(".")) {
+                parts.add(part);
             }
         }
-        if (!Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
-            if (Files.isDirectory(d.getParent(), LinkOption.NOFOLLOW_LINKS) && !d.equals(base)) {
-                if (!dryRun) {
-                    Files.createDirectory(d);
+        Dir d;
+        try {
+            d = Dir.open(moduleRoot);
+        } catch (FsException e) {
+            throw new RsyncException(ExitCode.FILE_SELECT, "ERROR: module " + request.module().name()
+                    + " has no usable path: " + e.getMessage());
+        }
+        try {
+            for (int i = 0; i < parts.size(); i++) {
+                String part = parts.get(i);
+                Stat st = d.stat(part);
+                if (st == null && i == parts.size() - 1) {
+                    if (!dryRun) {
+                        d.mkdir(part, 0777);
+                    }
+                    // rsync names it as its (chrooted) process sees it, in a dry run too
+                    String name = (request.module().useChroot().orElse(true) ? "/" : "") + String.join("/", parts);
+                    mux.sendMessage(MessageCode.INFO, ("created directory " + name + "\n")
+                            .getBytes(StandardCharsets.UTF_8));
+                    if (dryRun) {
+                        d.close();
+                        return null;
+                    }
+                } else if (st != null && st.isSymlink()) { // never followed: it could lead out of the module
+                    throw new RsyncException(ExitCode.FILE_SELECT, "ERROR: destination " + first
+                            + " goes through a symlink, which is never followed");
+                } else if (st == null || !st.isDirectory()) {
+                    throw new RsyncException(ExitCode.FILE_SELECT, "ERROR: destination " + first
+                            + " is not a directory");
                 }
-                // rsync names it as its (chrooted) process sees it
-                String name = (request.module().useChroot().orElse(true) ? "/" : "") + base.relativize(d);
-                mux.sendMessage(MessageCode.INFO, ("created directory " + name + "\n").getBytes(StandardCharsets.UTF_8));
-            } else {
-                throw new RsyncException(ExitCode.FILE_SELECT, "ERROR: destination " + first + " is not a directory");
+                try (Dir parent = d) {
+                    d = parent.openDir(part);
+                } catch (FsException e) {
+                    throw new RsyncException(ExitCode.FILE_SELECT, "ERROR: destination " + first
+                            + (e.notConfinable() ? " goes through a symlink, which is never followed"
+                            : " cannot be opened: " + e.getMessage()));
+                }
             }
+            return d;
+        } catch (IOException | RuntimeException e) {
+            d.close();
+            throw e;
         }
-        return d;
     }
 
+    /**
+     * rsync's order, hard-link groups by sorted index, and the list's hygiene: one entry per name, and every
+     * name below a directory of the same list (never below a symlink or a file: that is CVE-2024-12087's way
+     * out). Names are already clean (FileListReader refuses ".", ".." and empty components).
+     */
     private void sortAndCheck(List<Entry> received) throws RsyncException {
         Integer[] order = new Integer[received.size()];
         byte[][] names = new byte[received.size()][];
@@ -405,22 +475,21 @@ public final class ReceiveSession {
         }
         firstOfGroup = new int[sorted.length];
         Map<Integer, List<Integer>> members = new HashMap<>();
-        Set<String> dirs = new HashSet<>();
+        Map<String, Boolean> isDir = new HashMap<>(sorted.length * 4 / 3 + 1);
+        for (Entry e : sorted) {
+            if (isDir.put(e.path(), e.isDirectory()) != null) {
+                throw RsyncException.protocol("duplicate entry in the file list: " + e.path());
+            }
+        }
         for (int i = 0; i < sorted.length; i++) {
             Entry e = sorted[i];
             firstOfGroup[i] = e.hardLinkFirst() < 0 ? -1 : sortedPos[e.hardLinkFirst()];
             if (firstOfGroup[i] >= 0) {
                 members.computeIfAbsent(firstOfGroup[i], k -> new ArrayList<>()).add(i);
             }
-            if (i > 0 && sorted[i - 1].path().equals(e.path())) {
-                throw RsyncException.protocol("duplicate entry in the file list: " + e.path());
-            }
             int slash = e.path().lastIndexOf('/');
-            if (slash > 0 && !dirs.contains(e.path().substring(0, slash))) {
+            if (slash > 0 && !Boolean.TRUE.equals(isDir.get(e.path().substring(0, slash)))) {
                 throw RsyncException.protocol("the parent of " + e.path() + " is not a directory in the file list");
-            }
-            if (e.isDirectory()) {
-                dirs.add(e.path());
             }
         }
         linkMembers = members;
@@ -441,6 +510,9 @@ public final class ReceiveSession {
         }
         List<Integer> dirsToTouch = new ArrayList<>();
         for (int i = 0; i < sorted.length; i++) {
+            if (ended) {
+                throw new java.io.InterruptedIOException("the session has ended");
+            }
             Entry e = sorted[i];
             int type = e.mode() & FileEntry.S_IFMT;
             if (daemonRefuses(e.path(), type == FileEntry.S_IFDIR)) {
@@ -451,29 +523,35 @@ public final class ReceiveSession {
                 }
                 continue;
             }
-            Path dst = tree.resolve(e.path());
-            if (dryRun) {
-                if (type == FileEntry.S_IFREG && firstOfGroup[i] < 0) {
-                    requestIfChanged(out, i, e, dst);
-                } else if (type != FileEntry.S_IFREG && DestinationTree.attrsOrNull(dst) == null) {
-                    itemizeNew(out, i);
-                } else if (type == FileEntry.S_IFDIR && deleting && e.isContentDir()) {
-                    deleteExtraneous(mux, dst, e.path(), children.getOrDefault(e.path(), Set.of()));
-                }
+            if (type == FileEntry.S_IFLNK && safeLinks && UnsafeSymlink.isUnsafe(
+                    new String(e.linkTarget(), StandardCharsets.UTF_8), e.path())) {
+                String text = "ignoring unsafe symlink \"" + e.path() + "\" -> \""
+                        + new String(e.linkTarget(), StandardCharsets.UTF_8) + "\"";
+                log.accept(text + " (module " + request.module().name() + ")");
+                mux.sendMessage(MessageCode.INFO, (text + "\n").getBytes(StandardCharsets.UTF_8));
                 continue;
             }
-            try {
+            try (DestinationTree.Node dst = tree.locate(e.path(), dryRun)) {
+                if (dryRun) {
+                    if (type == FileEntry.S_IFREG && firstOfGroup[i] < 0) {
+                        requestIfChanged(out, i, e, dst);
+                    } else if (type != FileEntry.S_IFREG && dst.stat() == null) {
+                        itemizeNew(out, i);
+                    } else if (type == FileEntry.S_IFDIR && deleting && e.isContentDir()) {
+                        deleteExtraneous(mux, dst, children.getOrDefault(e.path(), Set.of()));
+                    }
+                    continue;
+                }
                 if (type == FileEntry.S_IFDIR) {
                     if (tree.makeDirectory(dst) && i > 0) {
                         itemizeNew(out, i);
-                    } else if (i == 0 && args.times() && Files.getLastModifiedTime(dst, LinkOption.NOFOLLOW_LINKS)
-                            .toInstant().getEpochSecond() != e.mtime()) {
+                    } else if (i == 0 && args.times() && dst.stat().mtimeSeconds() != e.mtime()) {
                         out.writeNdx(i); // "./": the top directory's time is about to change
                         out.writeShortInt(ItemFlags.REPORT_TIME);
                     }
                     dirsToTouch.add(i);
                     if (deleting && e.isContentDir()) {
-                        deleteExtraneous(mux, dst, e.path(), children.getOrDefault(e.path(), Set.of()));
+                        deleteExtraneous(mux, dst, children.getOrDefault(e.path(), Set.of()));
                     }
                 } else if (type == FileEntry.S_IFLNK) {
                     if (args.links() && tree.makeSymlink(dst, e)) {
@@ -495,7 +573,10 @@ public final class ReceiveSession {
                 }
             } catch (RsyncException fatal) {
                 throw fatal;
+            } catch (java.io.InterruptedIOException stop) {
+                throw stop;
             } catch (IOException failed) {
+                // one path's failure (a component replaced by a symlink meanwhile, a full disk) is that path's
                 xferError(mux, "rsync: [generator] failed to create \"" + e.path() + "\" in module "
                         + request.module().name() + ": " + failed.getMessage());
             }
@@ -505,10 +586,12 @@ public final class ReceiveSession {
         List<Integer> redo = phase0.join();
         for (int ndx : redo) {
             Entry e = sorted[ndx];
-            Path dst = tree.resolve(e.path());
-            Path basis = Files.isRegularFile(dst, LinkOption.NOFOLLOW_LINKS) ? dst : null;
-            request(out, ndx, ItemFlags.TRANSFER, BasisSums.head(basis == null ? 0 : Files.size(basis), true,
-                    algorithm.digestLength()), basis);
+            try (DestinationTree.Node dst = tree.locate(e.path(), false)) {
+                Stat a = dst.stat();
+                boolean basis = a != null && a.isRegular();
+                request(out, ndx, ItemFlags.TRANSFER, BasisSums.head(basis ? a.size() : 0, true,
+                        algorithm.digestLength()), basis ? dst : null);
+            }
         }
         out.writeNdx(Ndx.DONE);
         out.writeNdx(Ndx.DONE);
@@ -527,7 +610,12 @@ public final class ReceiveSession {
         received.join();
         for (int k = dirsToTouch.size() - 1; k >= 0; k--) {
             Entry e = sorted[dirsToTouch.get(k)];
-            tree.applyAttributes(tree.resolve(e.path()), e);
+            try (DestinationTree.Node dst = tree.locate(e.path(), false)) {
+                tree.applyAttributes(dst, e);
+            } catch (FsException failed) {
+                xferError(mux, "rsync: [generator] failed to set times on \"" + e.path() + "\": "
+                        + failed.getMessage());
+            }
         }
         out.writeNdx(Ndx.DONE);
         out.flush();
@@ -552,8 +640,8 @@ public final class ReceiveSession {
     }
 
     /** generator.c quick_check_ok plus the options that skip files (-u, --existing, --ignore-existing). */
-    private void requestIfChanged(WireOutput out, int ndx, Entry e, Path dst) throws IOException {
-        DestinationTree.Stat a = DestinationTree.Stat.of(dst);
+    private void requestIfChanged(WireOutput out, int ndx, Entry e, DestinationTree.Node dst) throws IOException {
+        Stat a = dst.stat();
         if (a == null ? args.existing() : args.ignoreExisting()) {
             return;
         }
@@ -570,7 +658,7 @@ public final class ReceiveSession {
             return;
         }
         if (a != null && !regular && !dryRun) {
-            DestinationTree.deleteTree(dst);
+            tree.deleteTree(dst, a);
             a = null;
         }
         int iflags = ItemFlags.TRANSFER | (a == null ? ItemFlags.IS_NEW : ItemFlags.REPORT_SIZE
@@ -579,18 +667,16 @@ public final class ReceiveSession {
             iflags |= ItemFlags.REPORT_CHANGE;
         }
         if (dryRun) {
-            pending.put(ndx, new Pending(null, null)); // rsync's !do_xfers: the index and flags only
+            pending.put(ndx, new Pending(null, false)); // rsync's !do_xfers: the index and flags only
             out.writeNdx(ndx);
             out.writeShortInt(iflags);
             return;
         }
-        Path basis = a == null ? null : dst;
-        SumHead head = basis == null ? new SumHead(0, 0, 0, 0)
-                : BasisSums.head(a.size(), false, algorithm.digestLength());
-        request(out, ndx, iflags, head, basis);
+        SumHead head = a == null ? new SumHead(0, 0, 0, 0) : BasisSums.head(a.size(), false, algorithm.digestLength());
+        request(out, ndx, iflags, head, a == null ? null : dst);
     }
 
-    private boolean unchanged(Path dst, Entry e, long mtime) throws IOException {
+    private boolean unchanged(DestinationTree.Node dst, Entry e, long mtime) throws IOException {
         if (args.checksum()) {
             return e.checksum() != null && MessageDigest.isEqual(e.checksum(), fileChecksum(dst));
         }
@@ -598,91 +684,97 @@ public final class ReceiveSession {
     }
 
     /** checksum.c file_checksum: the whole file through the file-list checksum, unseeded. */
-    private byte[] fileChecksum(Path p) throws IOException {
+    private byte[] fileChecksum(DestinationTree.Node dst) throws IOException {
         ChecksumAlgorithm.FileDigest d = fileSumAlgorithm.fileDigest();
-        byte[] buf = new byte[256 * 1024];
-        try (InputStream in = Files.newInputStream(p, LinkOption.NOFOLLOW_LINKS)) {
-            for (int n; (n = in.read(buf)) > 0; ) {
-                d.update(buf, 0, n);
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(256 * 1024);
+        try (NativeFile in = tree.openBasis(dst)) {
+            while (in.read(buf.clear()) > 0) {
+                d.update(buf.array(), 0, buf.position());
             }
         }
         return d.digest();
     }
 
-    private void request(WireOutput out, int ndx, int iflags, SumHead head, Path basis) throws IOException {
-        pending.put(ndx, new Pending(head, basis));
-        out.writeNdx(ndx);
-        out.writeShortInt(iflags);
+    private void request(WireOutput out, int ndx, int iflags, SumHead head, DestinationTree.Node basis)
+            throws IOException {
         if (basis == null) {
+            pending.put(ndx, new Pending(head, false));
+            out.writeNdx(ndx);
+            out.writeShortInt(iflags);
             head.write(out);
-        } else {
-            try (FileChannel ch = FileChannel.open(basis, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-                BasisSums.write(out, head, ch, () -> algorithm.blockSummer(seed, seedFirst));
-            }
+            return;
+        }
+        try (NativeFile ch = tree.openBasis(basis)) { // before the index goes out: a failure is this file's
+            pending.put(ndx, new Pending(head, true));
+            out.writeNdx(ndx);
+            out.writeShortInt(iflags);
+            BasisSums.write(out, head, ch, () -> algorithm.blockSummer(seed, seedFirst));
         }
     }
 
-    private void deleteExtraneous(MultiplexWriter mux, Path dir, String rel, Set<String> keep) throws IOException {
-        List<Path> extra = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) {
-                if (!keep.contains(p.getFileName().toString())) {
-                    extra.add(p);
-                }
+    private void deleteExtraneous(MultiplexWriter mux, DestinationTree.Node dir, Set<String> keep)
+            throws IOException {
+        if (dir.dir == null) {
+            return; // a dry run's directory that does not exist yet
+        }
+        List<String> extra = new ArrayList<>();
+        for (String name : tree.list(dir)) {
+            if (!keep.contains(name)) {
+                extra.add(name);
             }
         }
-        for (Path p : extra) {
-            String name = p.getFileName().toString();
-            String path = rel.equals(".") ? name : rel + "/" + name;
-            boolean isDir = Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS);
-            if (filters.isExcluded(path, isDir) || daemonRefuses(path, isDir)) {
-                continue; // protected by the client's or the module's rules
+        for (String name : extra) {
+            String path = dir.isTop() ? name : dir.rel + "/" + name;
+            try (DestinationTree.Node n = tree.locate(path, false)) {
+                Stat a = n.stat();
+                if (a == null || filters.isExcluded(path, a.isDirectory()) || daemonRefuses(path, a.isDirectory())) {
+                    continue; // gone already, or protected by the client's or the module's rules
+                }
+                deleteReported(mux, n, a);
             }
-            deleteReported(mux, p, path);
         }
     }
 
     /**
-     * Deletes a path and everything under it, reporting each entry as rsync does (contents first). In a dry run
-     * only the report goes out. Entries the module's rules exclude stay, and so does their directory.
+     * Deletes an entry and everything under it, reporting each as rsync does (contents first), never following
+     * a symlink. In a dry run only the report goes out. Entries the module's rules exclude stay, and so does
+     * their directory.
      */
-    private boolean deleteReported(MultiplexWriter mux, Path p, String path) throws IOException {
-        boolean isDir = Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS);
+    private boolean deleteReported(MultiplexWriter mux, DestinationTree.Node n, Stat a) throws IOException {
         boolean emptied = true;
-        if (isDir) {
-            List<Path> kids = new ArrayList<>();
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(p)) {
-                ds.forEach(kids::add);
-            }
-            for (Path k : kids) {
-                String kidPath = path + "/" + k.getFileName();
-                if (daemonRefuses(kidPath, Files.isDirectory(k, LinkOption.NOFOLLOW_LINKS))) {
-                    emptied = false;
-                } else {
-                    emptied &= deleteReported(mux, k, kidPath);
+        if (a.isDirectory()) {
+            for (String kid : tree.list(n)) {
+                try (DestinationTree.Node k = tree.locate(n.rel + "/" + kid, false)) {
+                    Stat ka = k.stat();
+                    if (ka == null) {
+                        continue;
+                    }
+                    if (daemonRefuses(k.rel, ka.isDirectory())) {
+                        emptied = false;
+                    } else {
+                        emptied &= deleteReported(mux, k, ka);
+                    }
                 }
             }
             if (!emptied) {
-                log.accept("cannot delete non-empty directory: " + path);
+                log.accept("cannot delete non-empty directory: " + n.rel);
                 return false;
             }
         }
-        boolean isLink = !isDir && Files.isSymbolicLink(p);
-        boolean isFile = !isDir && !isLink && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS);
         if (!dryRun) {
-            Files.deleteIfExists(p);
+            tree.remove(n, a.isDirectory());
         }
-        if (isDir) {
+        if (a.isDirectory()) {
             stats.deletedDirs++;
-        } else if (isLink) {
+        } else if (a.isSymlink()) {
             stats.deletedSymlinks++;
-        } else if (isFile) {
+        } else if (a.isRegular()) {
             stats.deletedFiles++;
         } else {
             stats.deletedOther++;
         }
-        byte[] b = path.getBytes(StandardCharsets.UTF_8);
-        mux.sendMessage(MessageCode.DELETED, isDir ? Arrays.copyOf(b, b.length + 1) : b);
+        byte[] b = n.rel.getBytes(StandardCharsets.UTF_8);
+        mux.sendMessage(MessageCode.DELETED, a.isDirectory() ? Arrays.copyOf(b, b.length + 1) : b);
         return true;
     }
 
@@ -725,34 +817,7 @@ public final class ReceiveSession {
             if (!echoed.equals(p.head())) {
                 throw RsyncException.protocol("the client changed the block sums of file " + ndx);
             }
-            Entry e = sorted[ndx];
-            Path dst = tree.resolve(e.path());
-            FileSink sink = new FileSink(tree, dst, e.size(), args.fsync());
-            TokenReceiver.Result r;
-            try (FileChannel basis = p.basis() == null ? null
-                    : FileChannel.open(p.basis(), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-                r = receiver.receive(in, tokenSource, p.head(), basis, sink);
-            } catch (IOException | RuntimeException ex) {
-                sink.discard();
-                throw ex;
-            }
-            if (!r.verified()) {
-                sink.discard();
-                if (phase == 0) {
-                    redo.add(ndx);
-                } else {
-                    stats.errors++;
-                    log.accept("ERROR: " + e.path() + " failed verification -- update discarded.");
-                }
-                continue;
-            }
-            stats.transferredFiles++;
-            stats.literalBytes += r.literal();
-            stats.matchedBytes += r.matched();
-            finishing.finish(sink, () -> {
-                tree.commit(sink.finish(), dst, e);
-                linkGroup(ndx, dst);
-            });
+            receiveFile(in, receiver, ndx, p, phase, redo);
         }
         finishing.awaitAll(timeoutMillis);
         if (protocol >= 31 && in.readNdx() != Ndx.DONE) {
@@ -760,13 +825,78 @@ public final class ReceiveSession {
         }
     }
 
+    /**
+     * One file's tokens into a sink, then its attributes and the rename (on the finishers when it is small).
+     * When its place cannot be reached any more (a directory replaced by a symlink meanwhile) or the basis is
+     * gone, the data is still read off the wire, into nowhere, and the file is reported as failed.
+     */
+    private void receiveFile(WireInput in, TokenReceiver receiver, int ndx, Pending p, int phase, List<Integer> redo)
+            throws IOException {
+        Entry e = sorted[ndx];
+        DestinationTree.Node dst;
+        NativeFile basis = null;
+        try {
+            dst = tree.locate(e.path(), false);
+            if (p.hasBasis()) {
+                try {
+                    basis = tree.openBasis(dst);
+                } catch (IOException | RuntimeException ex) {
+                    dst.close();
+                    throw ex;
+                }
+            }
+        } catch (RsyncException | java.io.InterruptedIOException fatal) {
+            throw fatal;
+        } catch (IOException unreachable) {
+            receiver.receive(in, tokenSource, p.head(), null, java.io.OutputStream.nullOutputStream());
+            stats.errors++;
+            String text = "rsync: [receiver] failed to write \"" + e.path() + "\" in module "
+                    + request.module().name() + ": " + unreachable.getMessage();
+            log.accept(text);
+            mux.sendMessage(MessageCode.ERROR_XFER, (text + "\n").getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        FileSink sink = new FileSink(tree, dst, e.size());
+        TokenReceiver.Result r;
+        try (NativeFile b = basis) {
+            r = receiver.receive(in, tokenSource, p.head(), b, sink);
+        } catch (IOException | RuntimeException ex) {
+            sink.discard();
+            dst.close();
+            throw ex;
+        }
+        if (!r.verified()) {
+            sink.discard();
+            dst.close();
+            if (phase == 0) {
+                redo.add(ndx);
+            } else {
+                // receiver.c: a second failure is the file's error, and the client exits with 23
+                stats.errors++;
+                String text = "ERROR: " + e.path() + " failed verification -- update discarded.";
+                log.accept(text + " (module " + request.module().name() + ")");
+                mux.sendMessage(MessageCode.ERROR_XFER, (text + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+            return;
+        }
+        stats.transferredFiles++;
+        stats.literalBytes += r.literal();
+        stats.matchedBytes += r.matched();
+        finishing.finish(sink, () -> {
+            try (dst) {
+                tree.commit(sink.finish(), dst, e);
+                linkGroup(ndx, dst);
+            }
+        });
+    }
+
     /** Makes the other members of a hard-link group links to its first member. */
-    private void linkGroup(int first, Path firstPath) throws IOException {
+    private void linkGroup(int first, DestinationTree.Node firstNode) throws IOException {
         if (!args.hardLinks()) {
             return;
         }
         for (int member : linkMembers.getOrDefault(first, NO_MEMBERS)) {
-            tree.hardLink(tree.resolve(sorted[member].path()), firstPath);
+            tree.hardLink(sorted[member].path(), firstNode);
         }
     }
 }

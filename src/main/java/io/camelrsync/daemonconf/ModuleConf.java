@@ -70,6 +70,43 @@ public final class ModuleConf {
         return optionalBool("munge symlinks");
     }
 
+    /**
+     * Symlinks are stored munged unless the module says otherwise, or it chroots (rsyncd.conf(5): disabled
+     * when "use chroot" is on, otherwise enabled). Ours never chroots and never follows a stored symlink, so
+     * "munge symlinks = no" is safe here too; munging still keeps uploaded links unusable by other programs.
+     */
+    public boolean mungeSymlinksOrDefault() {
+        return mungeSymlinks().orElseGet(() -> !useChroot().orElse(true));
+    }
+
+    /** Ours: entries one push's file list may hold (a million-file push fits the default many times over). */
+    public int maxListEntries() {
+        return integer("max list entries", 10_000_000);
+    }
+
+    /**
+     * Ours, after rsync's --max-alloc: heap one session's file list may hold, in bytes ("512M", "1G"; 1024-based,
+     * rsync's suffixes). The default, 1G, is rsync's.
+     */
+    public long maxAlloc() {
+        String v = string("max alloc", null);
+        if (v == null || v.isBlank()) {
+            return 1L << 30;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)\\s*(\\d+)\\s*([kmgt]?)b?\\s*").matcher(v);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("max alloc = " + v + ": not a size (like 512M or 1G)");
+        }
+        int shift = switch (m.group(2).toLowerCase()) {
+            case "k" -> 10;
+            case "m" -> 20;
+            case "g" -> 30;
+            case "t" -> 40;
+            default -> 0;
+        };
+        return Long.parseLong(m.group(1)) << shift;
+    }
+
     public int maxConnections() {
         return integer("max connections", 0);
     }

@@ -35,13 +35,13 @@ public final class RsyncdConf {
             "syslog tag", "uid", "path", "temp dir", "max connections", "max verbosity", "timeout", "syslog facility",
             "fake super", "forward lookup", "ignore errors", "ignore nonreadable", "insecure links", "list",
             "read only", "reverse lookup", "strict modes", "transfer logging", "write only", "munge symlinks",
-            "numeric ids", "open noatime", "use chroot");
+            "numeric ids", "open noatime", "use chroot", "max list entries", "max alloc");
     private static final Set<String> BOOLEANS = Set.of("proxy protocol", "fake super", "forward lookup",
             "ignore errors", "ignore nonreadable", "insecure links", "list", "read only", "reverse lookup",
             "strict modes", "transfer logging", "write only", "munge symlinks", "numeric ids", "open noatime",
             "use chroot");
     private static final Set<String> INTEGERS = Set.of("listen backlog", "port", "rsync port", "max connections",
-            "max verbosity", "timeout");
+            "max verbosity", "timeout", "max list entries");
     private static final Map<String, String> ALIASES = Map.of("bind address", "address", "rsync port", "port");
     private static final int MAX_INCLUDE_DEPTH = 16;
 

@@ -40,8 +40,23 @@ public final class FileListReader {
                            Map<Integer, String> groupNames) {
     }
 
+    /**
+     * What a list may cost the receiver, charged as each entry arrives so an oversized list is refused before it
+     * is held (rsync's --max-alloc is the model). {@code bytes} is the heap an entry keeps until the session ends.
+     */
+    public interface Budget {
+        Budget NONE = (entries, bytes) -> { };
+
+        void charge(int entries, long bytes) throws RsyncException;
+    }
+
     /** More entries than this is a sender trying to exhaust memory, not a tree. */
     public static final int MAX_ENTRIES = 50_000_000;
+    /**
+     * The heap one entry holds while the session runs: the entry and its name here, and the receiver's sort and
+     * per-directory indexes (measured: about 270 bytes for a short name), plus its bytes of name twice.
+     */
+    public static final int ENTRY_BYTES = 300;
     private static final int MAX_IDS = 1 << 16;
 
     private final Options o;
@@ -58,6 +73,10 @@ public final class FileListReader {
 
     /** Reads entries up to the end marker, then the id lists (unless names are numeric). */
     public Received read(WireInput in, boolean numericIds) throws IOException {
+        return read(in, numericIds, Budget.NONE);
+    }
+
+    public Received read(WireInput in, boolean numericIds, Budget budget) throws IOException {
         List<Entry> entries = new ArrayList<>();
         int ioError = 0;
         while (true) {
@@ -75,7 +94,11 @@ public final class FileListReader {
             if (entries.size() >= MAX_ENTRIES) {
                 throw RsyncException.protocol("file list longer than " + MAX_ENTRIES + " entries");
             }
-            entries.add(readEntry(in, xflags, entries));
+            Entry e = readEntry(in, xflags, entries);
+            budget.charge(entries.size() + 1, ENTRY_BYTES + 2L * e.path().length()
+                    + (e.linkTarget() == null || e.hardLinkFirst() >= 0 ? 0 : e.linkTarget().length)
+                    + (e.checksum() == null || e.hardLinkFirst() >= 0 ? 0 : e.checksum().length));
+            entries.add(e);
         }
         Map<Integer, String> users = new LinkedHashMap<>();
         Map<Integer, String> groups = new LinkedHashMap<>();
@@ -203,7 +226,12 @@ public final class FileListReader {
         return new Entry(path, xflags, mode, size, mtime, nsec, uid, gid, rdevMajor, minor, target, -1, sum);
     }
 
-    /** Refuses names that could leave the destination (flist.c clean_fname with CFN_REFUSE_DOT_DOT_DIRS). */
+    /**
+     * Refuses names that could leave the destination or alias another entry: a leading "/", and any "..", "."
+     * or empty component (flist.c clean_fname with CFN_REFUSE_DOT_DOT_DIRS would collapse "x/." to "x"; a name
+     * that is not already clean is refused instead, so no two spellings of one path reach the receiver). The
+     * top directory "." alone is the one name made of a dot.
+     */
     private static String safeName(byte[] name) throws RsyncException {
         for (byte b : name) {
             if (b == 0) {
@@ -215,8 +243,11 @@ public final class FileListReader {
         if (path.isEmpty() || path.startsWith("/")) {
             throw new RsyncException(ExitCode.UNSUPPORTED, "ABORTING due to unsafe pathname from sender: " + path);
         }
+        if (path.equals(".")) {
+            return path;
+        }
         for (String part : path.split("/", -1)) {
-            if (part.equals("..")) {
+            if (part.equals("..") || part.equals(".") || part.isEmpty()) {
                 throw new RsyncException(ExitCode.UNSUPPORTED, "ABORTING due to unsafe pathname from sender: "
                         + path);
             }

@@ -48,12 +48,13 @@ public final class TokenReceiver {
                 continue;
             }
             int block = -(token + 1);
-            if (block >= head.count() || basis == null) {
+            if (block >= head.count()) {
                 throw RsyncException.protocol("Invalid block index " + block + " (the basis has " + head.count()
                         + " blocks)");
             }
             int n = head.blockLength(block);
-            int off = window.locate(basis, (long) block * head.blockLength(), n);
+            // no basis: the file is being read off the wire to be dropped (its basis vanished meanwhile)
+            int off = basis == null ? window.zeros(n) : window.locate(basis, (long) block * head.blockLength(), n);
             out.write(window.bytes, off, n);
             digest.update(window.bytes, off, n);
             tokens.seeMatch(window.bytes, off, n);
@@ -72,6 +73,12 @@ public final class TokenReceiver {
 
         BasisWindow(int size) {
             bytes = new byte[size];
+        }
+
+        int zeros(int n) {
+            java.util.Arrays.fill(bytes, 0, n, (byte) 0);
+            start = -1;
+            return 0;
         }
 
         /** Makes [at, at + n) available and returns its offset in {@link #bytes}. */

@@ -1,0 +1,250 @@
+package io.camelrsync.fs;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+
+/**
+ * A file opened relative to a directory descriptor, as a {@link FileChannel} so the receiver's code reads a
+ * basis and writes a temp file as it would any channel. The JDK cannot wrap a descriptor it did not open, so
+ * reads and writes go through pread/write here; heap buffers pass through one direct buffer per file. Mapping
+ * and locking are not needed by the receiver and are not offered.
+ */
+public final class NativeFile extends FileChannel {
+    private static final int SCRATCH = 256 * 1024;
+
+    private final int fd;
+    private final String name;
+    private ByteBuffer scratch;
+
+    NativeFile(int fd, String name) {
+        this.fd = fd;
+        this.name = name;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Stat stat() throws IOException {
+        byte[] buf = new byte[256];
+        try {
+            LibC.statx(fd, new byte[1], LibC.AT_EMPTY_PATH, LibC.STATX_BASIC_STATS, buf);
+        } catch (LastErrorException e) {
+            throw new FsException("fstat", name, e);
+        }
+        return Stat.decode(buf);
+    }
+
+    public void chmod(int mode) throws IOException {
+        try {
+            LibC.fchmod(fd, mode);
+        } catch (LastErrorException e) {
+            throw new FsException("chmod", name, e);
+        }
+    }
+
+    /** -1 leaves that id as it is. */
+    public void chown(int uid, int gid) throws IOException {
+        try {
+            LibC.fchown(fd, uid, gid);
+        } catch (LastErrorException e) {
+            throw new FsException("chown", name, e);
+        }
+    }
+
+    public void setMtime(long seconds, int nanos) throws IOException {
+        try {
+            LibC.futimens(fd, new long[] {0, LibC.UTIME_OMIT, seconds, nanos});
+        } catch (LastErrorException e) {
+            throw new FsException("utimes", name, e);
+        }
+    }
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+        return transfer(dst, -1, false);
+    }
+
+    @Override
+    public int read(ByteBuffer dst, long position) throws IOException {
+        if (position < 0) {
+            throw new IllegalArgumentException("negative position");
+        }
+        return transfer(dst, position, false);
+    }
+
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+        return transfer(src, -1, true);
+    }
+
+    @Override
+    public int write(ByteBuffer src, long position) throws IOException {
+        if (position < 0) {
+            throw new IllegalArgumentException("negative position");
+        }
+        return transfer(src, position, true);
+    }
+
+    /** One read or write of up to a buffer's remaining bytes; -1 at end of file for a read. */
+    private synchronized int transfer(ByteBuffer b, long position, boolean writing) throws IOException {
+        if (!isOpen()) {
+            throw new java.nio.channels.ClosedChannelException();
+        }
+        int n = b.remaining();
+        if (n == 0) {
+            return 0;
+        }
+        ByteBuffer direct = b;
+        if (!b.isDirect()) {
+            if (scratch == null) {
+                scratch = ByteBuffer.allocateDirect(SCRATCH);
+            }
+            n = Math.min(n, SCRATCH);
+            direct = scratch.clear();
+            if (writing) {
+                direct.put(b.duplicate().limit(b.position() + n)).flip();
+            }
+        }
+        Pointer p = Native.getDirectBufferPointer(direct).share(direct.position());
+        long done;
+        try {
+            do {
+                try {
+                    done = writing
+                            ? position < 0 ? LibC.write(fd, p, n) : LibC.pwrite(fd, p, n, position)
+                            : position < 0 ? LibC.read(fd, p, n) : LibC.pread(fd, p, n, position);
+                    break;
+                } catch (LastErrorException e) {
+                    if (e.getErrorCode() != LibC.EINTR) {
+                        throw e;
+                    }
+                }
+            } while (true);
+        } catch (LastErrorException e) {
+            throw new FsException(writing ? "write" : "read", name, e);
+        }
+        if (!writing && done == 0) {
+            return -1;
+        }
+        int k = (int) done;
+        if (direct != b && !writing) {
+            b.put(direct.limit(direct.position() + k));
+        } else {
+            b.position(b.position() + k);
+        }
+        return k;
+    }
+
+    @Override
+    public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+        long total = 0;
+        for (int i = offset; i < offset + length; i++) {
+            int n = read(dsts[i]);
+            if (n < 0) {
+                return total == 0 ? -1 : total;
+            }
+            total += n;
+            if (dsts[i].hasRemaining()) {
+                break;
+            }
+        }
+        return total;
+    }
+
+    @Override
+    public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+        long total = 0;
+        for (int i = offset; i < offset + length; i++) {
+            while (srcs[i].hasRemaining()) {
+                total += write(srcs[i]);
+            }
+        }
+        return total;
+    }
+
+    @Override
+    public long position() throws IOException {
+        return seek(0, 1);
+    }
+
+    @Override
+    public FileChannel position(long newPosition) throws IOException {
+        seek(newPosition, 0);
+        return this;
+    }
+
+    private long seek(long offset, int whence) throws IOException {
+        try {
+            return LibC.lseek(fd, offset, whence);
+        } catch (LastErrorException e) {
+            throw new FsException("lseek", name, e);
+        }
+    }
+
+    @Override
+    public long size() throws IOException {
+        return stat().size();
+    }
+
+    @Override
+    public FileChannel truncate(long size) throws IOException {
+        try {
+            LibC.ftruncate(fd, size);
+        } catch (LastErrorException e) {
+            throw new FsException("ftruncate", name, e);
+        }
+        return this;
+    }
+
+    @Override
+    public void force(boolean metaData) throws IOException {
+        try {
+            LibC.fsync(fd);
+        } catch (LastErrorException e) {
+            throw new FsException("fsync", name, e);
+        }
+    }
+
+    @Override
+    public long transferTo(long position, long count, WritableByteChannel target) {
+        throw new UnsupportedOperationException("transferTo");
+    }
+
+    @Override
+    public long transferFrom(ReadableByteChannel src, long position, long count) {
+        throw new UnsupportedOperationException("transferFrom");
+    }
+
+    @Override
+    public MappedByteBuffer map(MapMode mode, long position, long size) {
+        throw new UnsupportedOperationException("map");
+    }
+
+    @Override
+    public FileLock lock(long position, long size, boolean shared) {
+        throw new UnsupportedOperationException("lock");
+    }
+
+    @Override
+    public FileLock tryLock(long position, long size, boolean shared) {
+        throw new UnsupportedOperationException("tryLock");
+    }
+
+    @Override
+    protected void implCloseChannel() throws IOException {
+        try {
+            LibC.close(fd);
+        } catch (LastErrorException e) {
+            throw new FsException("close", name, e);
+        }
+    }
+}
