@@ -29,6 +29,8 @@ public final class EmbeddedTarget {
                     + "    path = " + mirror + "\n"
                     + "    comment = the embedded mirror target\n"
                     + "    read only = no\n"
+                    // a mirror keeps symlinks as they are; safe here: the daemon never follows one it stored
+                    + "    munge symlinks = no\n"
                     // as root, a module writes as nobody unless told otherwise; keep the files' owners instead
                     + (root ? "    uid = root\n    gid = root\n" : ""));
         }
