@@ -5,16 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.camelrsync.daemon.EvilClient.Request;
 import io.camelrsync.daemonconf.RsyncdConf;
 import io.camelrsync.flist.FileEntry;
 import io.camelrsync.flist.FileListWriter;
 import io.camelrsync.flist.Xmit;
-import io.camelrsync.protocol.MultiplexReader;
-import io.camelrsync.protocol.MultiplexWriter;
-import io.camelrsync.protocol.WireInput;
 import io.camelrsync.protocol.WireOutput;
 import io.camelrsync.testing.RsyncDaemon;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -80,146 +77,15 @@ class MaliciousClientTest {
         server.close();
     }
 
-    /** A scripted client session: handshake, arguments, protocol setup, then multiplexed both ways. */
-    final class Evil implements AutoCloseable {
-        final Socket socket;
-        final InputStream in;
-        final OutputStream raw;
-        final MultiplexWriter mux;
-        final WireOutput out;
-        /** ERROR, WARNING and INFO texts the daemon sent us. */
-        final List<String> messages = new CopyOnWriteArrayList<>();
-        private MultiplexReader reader;
-        private WireInput daemonData;
-
+    /** The scripted hostile client (EvilClient) against this test's daemon and module [m]. */
+    final class Evil extends EvilClient {
         Evil(String args) throws IOException {
-            this(List.of(args.split(" ")));
+            super(server.port(), args);
         }
 
         Evil(List<String> args) throws IOException {
-            socket = new Socket("127.0.0.1", server.port());
-            socket.setSoTimeout(20_000);
-            in = socket.getInputStream();
-            raw = socket.getOutputStream();
-            raw.write("@RSYNCD: 32.0 md5\n".getBytes(StandardCharsets.US_ASCII));
-            readLine();
-            raw.write("m\n".getBytes(StandardCharsets.US_ASCII));
-            while (!readLine().equals("@RSYNCD: OK")) {
-                // MOTD
-            }
-            for (String a : args) {
-                raw.write(a.getBytes(StandardCharsets.UTF_8));
-                raw.write(0);
-            }
-            raw.write(0);
-            WireInput setup = new WireInput(in);
-            int compat = setup.readVarint();
-            assertEquals(0, compat & 1, "the daemon must not turn on incremental recursion");
-            if ((compat & 0x80) != 0) { // checksum negotiation only when the daemon turned on varint flags
-                WireOutput w = new WireOutput(raw);
-                w.writeVstring("md5");
-                w.flush();
-                setup.readVstring(256);
-            }
-            setup.readInt(); // seed
-            mux = new MultiplexWriter(raw);
-            out = new WireOutput(mux);
+            super(server.port(), args);
         }
-
-        String readLine() throws IOException {
-            ByteArrayOutputStream b = new ByteArrayOutputStream();
-            for (int c; (c = in.read()) != '\n'; ) {
-                if (c < 0) {
-                    throw new IOException("closed");
-                }
-                b.write(c);
-            }
-            return b.toString(StandardCharsets.UTF_8);
-        }
-
-        void sendList(boolean hardLinks, FileEntry... entries) throws IOException {
-            FileListWriter fw = new FileListWriter(out,
-                    new FileListWriter.Options(32, true, false, false, false, false, hardLinks, false));
-            for (FileEntry e : entries) {
-                fw.write(e);
-            }
-            fw.writeEnd(0, true);
-            out.flush();
-        }
-
-        private MultiplexReader reader() {
-            if (reader == null) {
-                reader = new MultiplexReader(in, (c, t) -> messages.add(t), 10_000);
-                reader.start("evil-demux");
-            }
-            return reader;
-        }
-
-        /** The daemon's multiplexed output, from here on (one stream, so index deltas stay in step). */
-        WireInput daemonOutput() {
-            if (daemonData == null) {
-                daemonData = new WireInput(reader().data());
-            }
-            return daemonData;
-        }
-
-        /** The daemon's next transfer request: index, iflags and sum head; the block sums are skipped. */
-        Request readRequest() throws IOException {
-            WireInput d = daemonOutput();
-            int ndx = d.readNdx();
-            int iflags = d.readShortInt();
-            int[] head = {d.readInt(), d.readInt(), d.readInt(), d.readInt()};
-            for (int i = 0; i < head[0]; i++) {
-                d.readInt();
-                d.readBytes(head[2], 64, "sum2");
-            }
-            return new Request(ndx, iflags, head);
-        }
-
-        /** Waits until the daemon hangs up on us (it must, after refusing). */
-        /** A sum head of no blocks, then {@code text} as one literal token and the end token. */
-        void sendEmptySumHeadAndLiteral(String text) throws IOException {
-            for (int i = 0; i < 4; i++) {
-                out.writeInt(0);
-            }
-            byte[] b = text.getBytes(StandardCharsets.US_ASCII);
-            out.writeInt(b.length);
-            out.write(b);
-            out.writeInt(0);
-            out.flush();
-        }
-
-        void expectHangUp() throws Exception {
-            byte[] buf = new byte[4096];
-            try {
-                InputStream data = reader().data();
-                while (data.read(buf) >= 0) {
-                    // whatever the daemon says before it hangs up
-                }
-            } catch (io.camelrsync.protocol.RsyncException e) {
-                if (e.exitCode() == io.camelrsync.protocol.ExitCode.TIMEOUT) {
-                    throw new AssertionError("the daemon kept the hostile session open", e);
-                }
-                // a reset or a broken stream is a hang-up too
-            }
-        }
-
-        /** Waits for the hang-up and returns what the daemon told us before it, with its exit code. */
-        String expectRefusal(int exitCode) throws Exception {
-            expectHangUp();
-            String said = String.join("", messages);
-            assertEquals(exitCode, reader().errorExit(), "MSG_ERROR_EXIT from the daemon; it said: " + said);
-            return said;
-        }
-
-        @Override
-        public void close() throws IOException {
-            socket.close();
-        }
-    }
-
-    /** A transfer request from the daemon's generator. */
-    record Request(int ndx, int iflags, int[] head) {
     }
 
     private static FileEntry dir(String path) {
