@@ -141,13 +141,7 @@ public final class Dir implements AutoCloseable {
 
     /** This directory's own attributes. */
     public Stat stat() throws IOException {
-        byte[] buf = new byte[256];
-        try {
-            LibC.statx(fd, new byte[1], LibC.AT_EMPTY_PATH, LibC.STATX_BASIC_STATS, buf);
-        } catch (LastErrorException e) {
-            throw new FsException("fstat", name, e);
-        }
-        return Stat.decode(buf);
+        return Fd.stat(fd, name);
     }
 
     public void mkdir(String child, int mode) throws IOException {
@@ -251,27 +245,15 @@ public final class Dir implements AutoCloseable {
     }
 
     public void chmodSelf(int mode) throws IOException {
-        try {
-            LibC.fchmod(fd, mode);
-        } catch (LastErrorException e) {
-            throw new FsException("chmod", name, e);
-        }
+        Fd.chmod(fd, name, mode);
     }
 
     public void chownSelf(int uid, int gid) throws IOException {
-        try {
-            LibC.fchown(fd, uid, gid);
-        } catch (LastErrorException e) {
-            throw new FsException("chown", name, e);
-        }
+        Fd.chown(fd, name, uid, gid);
     }
 
     public void setMtimeSelf(long seconds, int nanos) throws IOException {
-        try {
-            LibC.futimens(fd, new long[] {0, LibC.UTIME_OMIT, seconds, nanos});
-        } catch (LastErrorException e) {
-            throw new FsException("utimes", name, e);
-        }
+        Fd.setMtime(fd, name, seconds, nanos);
     }
 
     /** A regular file for reading; a FIFO or device in its place is refused, never opened for blocking reads. */

@@ -34,38 +34,20 @@ public final class NativeFile extends FileChannel {
     }
 
     public Stat stat() throws IOException {
-        byte[] buf = new byte[256];
-        try {
-            LibC.statx(fd, new byte[1], LibC.AT_EMPTY_PATH, LibC.STATX_BASIC_STATS, buf);
-        } catch (LastErrorException e) {
-            throw new FsException("fstat", name, e);
-        }
-        return Stat.decode(buf);
+        return Fd.stat(fd, name);
     }
 
     public void chmod(int mode) throws IOException {
-        try {
-            LibC.fchmod(fd, mode);
-        } catch (LastErrorException e) {
-            throw new FsException("chmod", name, e);
-        }
+        Fd.chmod(fd, name, mode);
     }
 
     /** -1 leaves that id as it is. */
     public void chown(int uid, int gid) throws IOException {
-        try {
-            LibC.fchown(fd, uid, gid);
-        } catch (LastErrorException e) {
-            throw new FsException("chown", name, e);
-        }
+        Fd.chown(fd, name, uid, gid);
     }
 
     public void setMtime(long seconds, int nanos) throws IOException {
-        try {
-            LibC.futimens(fd, new long[] {0, LibC.UTIME_OMIT, seconds, nanos});
-        } catch (LastErrorException e) {
-            throw new FsException("utimes", name, e);
-        }
+        Fd.setMtime(fd, name, seconds, nanos);
     }
 
     @Override

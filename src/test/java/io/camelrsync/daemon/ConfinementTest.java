@@ -13,18 +13,16 @@ import io.camelrsync.daemonconf.RsyncdConf;
 import io.camelrsync.flist.FileEntry;
 import io.camelrsync.protocol.MessageCode;
 import io.camelrsync.testing.RsyncDaemon;
+import io.camelrsync.testing.TreeSnapshot;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.UserPrincipalLookupService;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -713,7 +711,7 @@ class ConfinementTest {
                     b.append(" mtime=").append(((FileTime) a.get("lastModifiedTime")).to(TimeUnit.NANOSECONDS));
                     b.append(" ctime=").append(((FileTime) a.get("ctime")).to(TimeUnit.NANOSECONDS));
                     if (type == 0100000) {
-                        b.append(" size=").append(a.get("size")).append(" sha256=").append(sha256(p));
+                        b.append(" size=").append(a.get("size")).append(" sha256=").append(TreeSnapshot.sha256(p));
                     } else if (type == 0120000) {
                         b.append(" -> ").append(Files.readSymbolicLink(p));
                     }
@@ -724,18 +722,6 @@ class ConfinementTest {
             return s;
         }
 
-        private static String sha256(Path p) throws IOException {
-            try (InputStream in = Files.newInputStream(p, LinkOption.NOFOLLOW_LINKS)) {
-                MessageDigest md = MessageDigest.getInstance("SHA-256");
-                byte[] buf = new byte[65536];
-                for (int n; (n = in.read(buf)) > 0; ) {
-                    md.update(buf, 0, n);
-                }
-                return HexFormat.of().formatHex(md.digest());
-            } catch (java.security.NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
-        }
     }
 
     // ------------------------------------------------------------------ the racing process

@@ -103,8 +103,9 @@ public final class TreeSnapshot {
         return u;
     }
 
-    private static String sha256(Path p) throws IOException {
-        try (InputStream in = Files.newInputStream(p)) {
+    /** The content digest of a regular file (never through a symlink). */
+    public static String sha256(Path p) throws IOException {
+        try (InputStream in = Files.newInputStream(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             byte[] buf = new byte[65536];
             for (int n; (n = in.read(buf)) > 0; ) {
