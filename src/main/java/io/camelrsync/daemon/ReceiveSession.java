@@ -489,7 +489,9 @@ public final class ReceiveSession {
             }
             int slash = e.path().lastIndexOf('/');
             if (slash > 0 && !Boolean.TRUE.equals(isDir.get(e.path().substring(0, slash)))) {
-                throw RsyncException.protocol("the parent of " + e.path() + " is not a directory in the file list");
+                // generator.c recv_generator's wording (rsync 3.4)
+                throw RsyncException.protocol("ABORTING due to invalid path from sender: " + e.path()
+                        + " (its parent is not a directory in the file list)");
             }
         }
         linkMembers = members;

@@ -19,10 +19,15 @@ import java.nio.channels.WritableByteChannel;
  */
 public final class NativeFile extends FileChannel {
     private static final int SCRATCH = 256 * 1024;
+    /**
+     * One direct buffer per thread for heap buffers: a buffer per file would hold native memory until a GC
+     * (thousands of small files in flight held a gigabyte beside the heap).
+     */
+    private static final ThreadLocal<ByteBuffer> SCRATCHES = ThreadLocal.withInitial(() ->
+            ByteBuffer.allocateDirect(SCRATCH));
 
     private final int fd;
     private final String name;
-    private ByteBuffer scratch;
 
     NativeFile(int fd, String name) {
         this.fd = fd;
@@ -87,11 +92,8 @@ public final class NativeFile extends FileChannel {
         }
         ByteBuffer direct = b;
         if (!b.isDirect()) {
-            if (scratch == null) {
-                scratch = ByteBuffer.allocateDirect(SCRATCH);
-            }
             n = Math.min(n, SCRATCH);
-            direct = scratch.clear();
+            direct = SCRATCHES.get().clear();
             if (writing) {
                 direct.put(b.duplicate().limit(b.position() + n)).flip();
             }

@@ -134,7 +134,7 @@ class MaliciousClientTest {
             e.sendList(false, dir("."), link, file("link/pwned", 4));
             e.expectHangUp();
         }
-        assertLogged("the parent of link/pwned is not a directory in the file list");
+        assertLogged("ABORTING due to invalid path from sender: link/pwned (its parent is not a directory");
     }
 
     @Test
