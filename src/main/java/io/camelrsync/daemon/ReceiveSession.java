@@ -5,9 +5,12 @@ import io.camelrsync.daemonconf.ModuleConf;
 import io.camelrsync.filter.FilterRules;
 import io.camelrsync.flist.ChmodRules;
 import io.camelrsync.flist.FileEntry;
-import io.camelrsync.flist.FileListOrder;
-import io.camelrsync.flist.FileListReader;
 import io.camelrsync.flist.FileListReader.Entry;
+import io.camelrsync.flist.FileListReader;
+import io.camelrsync.fs.Dir;
+import io.camelrsync.fs.FsException;
+import io.camelrsync.fs.NativeFile;
+import io.camelrsync.fs.Stat;
 import io.camelrsync.protocol.ExitCode;
 import io.camelrsync.protocol.ItemFlags;
 import io.camelrsync.protocol.Limits;
@@ -22,16 +25,12 @@ import io.camelrsync.receiver.BasisSums;
 import io.camelrsync.receiver.DeflatedTokens;
 import io.camelrsync.receiver.TokenReceiver;
 import io.camelrsync.receiver.TokenSource;
+import io.camelrsync.receiver.UnsafeSymlink;
 import io.camelrsync.sender.SumHead;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import io.camelrsync.fs.Dir;
-import io.camelrsync.fs.FsException;
-import io.camelrsync.fs.NativeFile;
-import io.camelrsync.fs.Stat;
-import io.camelrsync.receiver.UnsafeSymlink;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -65,7 +64,6 @@ public final class ReceiveSession {
     private static final int CF_INPLACE_PARTIAL = 0x40;
     private static final int CF_VARINT = 0x80;
     private static final int CF_ID0_NAMES = 0x100;
-    private static final List<Integer> NO_MEMBERS = List.of();
     private static final List<String> COMPRESSIONS = List.of("zlibx", "zlib", "none");
 
     private final ModuleRequest request;
@@ -81,9 +79,9 @@ public final class ReceiveSession {
     /** Set when the session ends: the generator stops at its next entry. */
     private volatile boolean ended;
     private boolean safeLinks;
+    private ReceivedList list;
     private Entry[] sorted;
-    private int[] firstOfGroup;
-    private Map<Integer, List<Integer>> linkMembers = Map.of();
+    private Deletions deletions;
     private final Finishers finishing = new Finishers();
     private final Map<Integer, Pending> pending = new ConcurrentHashMap<>();
     private ChecksumAlgorithm algorithm;
@@ -254,15 +252,17 @@ public final class ReceiveSession {
         FileListReader.Options fo = new FileListReader.Options(protocol, (compat & CF_VARINT) != 0, args.owner(),
                 args.group(), args.devices(), args.specials(), args.links(), args.hardLinks(),
                 (compat & CF_ID0_NAMES) != 0, args.checksum() ? fileSumAlgorithm.digestLength() : 0);
-        FileListReader.Received list = new FileListReader(fo).read(data, args.numericIds(), memory);
-        tree.names(list.userNames(), list.groupNames());
-        sortAndCheck(list.entries());
+        FileListReader.Received incoming = new FileListReader(fo).read(data, args.numericIds(), memory);
+        tree.names(incoming.userNames(), incoming.groupNames());
+        list = ReceivedList.of(incoming.entries());
+        sorted = this.list.sorted;
         stats.files = sorted.length;
+        deletions = new Deletions(tree, filters, this::daemonRefuses, mux, stats, log, dryRun);
 
         WireOutput out = new WireOutput(mux);
         CompletableFuture<List<Integer>> phase0 = new CompletableFuture<>();
         CompletableFuture<Void> received = new CompletableFuture<>();
-        boolean deleting = args.delete() && list.ioError() == 0; // a sender that could not read everything
+        boolean deleting = args.delete() && incoming.ioError() == 0; // a sender that could not read everything
         // a thread of its own, like rsync's generator process: it blocks on the client, so no shared pool
         CompletableFuture<Void> generator = new CompletableFuture<>();
         Thread gen = new Thread(() -> {
@@ -453,50 +453,6 @@ public final class ReceiveSession {
         }
     }
 
-    /**
-     * rsync's order, hard-link groups by sorted index, and the list's hygiene: one entry per name, and every
-     * name below a directory of the same list (never below a symlink or a file: that is CVE-2024-12087's way
-     * out). Names are already clean (FileListReader refuses ".", ".." and empty components).
-     */
-    private void sortAndCheck(List<Entry> received) throws RsyncException {
-        Integer[] order = new Integer[received.size()];
-        byte[][] names = new byte[received.size()][];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-            names[i] = received.get(i).path().getBytes(StandardCharsets.UTF_8);
-        }
-        Arrays.sort(order, (x, y) -> FileListOrder.compare(names[x], received.get(x).isDirectory(), names[y],
-                received.get(y).isDirectory()));
-        sorted = new Entry[order.length];
-        int[] sortedPos = new int[order.length];
-        for (int i = 0; i < order.length; i++) {
-            sorted[i] = received.get(order[i]);
-            sortedPos[order[i]] = i;
-        }
-        firstOfGroup = new int[sorted.length];
-        Map<Integer, List<Integer>> members = new HashMap<>();
-        Map<String, Boolean> isDir = new HashMap<>(sorted.length * 4 / 3 + 1);
-        for (Entry e : sorted) {
-            if (isDir.put(e.path(), e.isDirectory()) != null) {
-                throw RsyncException.protocol("duplicate entry in the file list: " + e.path());
-            }
-        }
-        for (int i = 0; i < sorted.length; i++) {
-            Entry e = sorted[i];
-            firstOfGroup[i] = e.hardLinkFirst() < 0 ? -1 : sortedPos[e.hardLinkFirst()];
-            if (firstOfGroup[i] >= 0) {
-                members.computeIfAbsent(firstOfGroup[i], k -> new ArrayList<>()).add(i);
-            }
-            int slash = e.path().lastIndexOf('/');
-            if (slash > 0 && !Boolean.TRUE.equals(isDir.get(e.path().substring(0, slash)))) {
-                // generator.c recv_generator's wording (rsync 3.4)
-                throw RsyncException.protocol("ABORTING due to invalid path from sender: " + e.path()
-                        + " (its parent is not a directory in the file list)");
-            }
-        }
-        linkMembers = members;
-    }
-
     // ---------------------------------------------------------------- generator
 
     private void generate(WireOutput out, MultiplexWriter mux, int protocol, boolean deleting,
@@ -535,12 +491,12 @@ public final class ReceiveSession {
             }
             try (DestinationTree.Node dst = tree.locate(e.path(), dryRun)) {
                 if (dryRun) {
-                    if (type == FileEntry.S_IFREG && firstOfGroup[i] < 0) {
+                    if (type == FileEntry.S_IFREG && !list.isLaterLink(i)) {
                         requestIfChanged(out, i, e, dst);
                     } else if (type != FileEntry.S_IFREG && dst.stat() == null) {
                         itemizeNew(out, i);
                     } else if (type == FileEntry.S_IFDIR && deleting && e.isContentDir()) {
-                        deleteExtraneous(mux, dst, children.getOrDefault(e.path(), Set.of()));
+                        deletions.extraneous(dst, children.getOrDefault(e.path(), Set.of()));
                     }
                     continue;
                 }
@@ -553,14 +509,14 @@ public final class ReceiveSession {
                     }
                     dirsToTouch.add(i);
                     if (deleting && e.isContentDir()) {
-                        deleteExtraneous(mux, dst, children.getOrDefault(e.path(), Set.of()));
+                        deletions.extraneous(dst, children.getOrDefault(e.path(), Set.of()));
                     }
                 } else if (type == FileEntry.S_IFLNK) {
                     if (args.links() && tree.makeSymlink(dst, e)) {
                         itemizeNew(out, i);
                     }
                 } else if (type == FileEntry.S_IFREG) {
-                    if (firstOfGroup[i] < 0) { // other members are linked once the first is in place
+                    if (!list.isLaterLink(i)) { // other members are linked once the first is in place
                         requestIfChanged(out, i, e, dst);
                     }
                 } else if (type == FileEntry.S_IFCHR || type == FileEntry.S_IFBLK) {
@@ -593,6 +549,8 @@ public final class ReceiveSession {
                 boolean basis = a != null && a.isRegular();
                 request(out, ndx, ItemFlags.TRANSFER, BasisSums.head(basis ? a.size() : 0, true,
                         algorithm.digestLength()), basis ? dst : null);
+            } catch (FsException unreachable) { // its directory went away meanwhile: this file's error
+                xferError(mux, "rsync: [generator] cannot redo \"" + e.path() + "\": " + unreachable.getMessage());
             }
         }
         out.writeNdx(Ndx.DONE);
@@ -714,72 +672,6 @@ public final class ReceiveSession {
         }
     }
 
-    private void deleteExtraneous(MultiplexWriter mux, DestinationTree.Node dir, Set<String> keep)
-            throws IOException {
-        if (dir.dir == null) {
-            return; // a dry run's directory that does not exist yet
-        }
-        List<String> extra = new ArrayList<>();
-        for (String name : tree.list(dir)) {
-            if (!keep.contains(name)) {
-                extra.add(name);
-            }
-        }
-        for (String name : extra) {
-            String path = dir.isTop() ? name : dir.rel + "/" + name;
-            try (DestinationTree.Node n = tree.locate(path, false)) {
-                Stat a = n.stat();
-                if (a == null || filters.isExcluded(path, a.isDirectory()) || daemonRefuses(path, a.isDirectory())) {
-                    continue; // gone already, or protected by the client's or the module's rules
-                }
-                deleteReported(mux, n, a);
-            }
-        }
-    }
-
-    /**
-     * Deletes an entry and everything under it, reporting each as rsync does (contents first), never following
-     * a symlink. In a dry run only the report goes out. Entries the module's rules exclude stay, and so does
-     * their directory.
-     */
-    private boolean deleteReported(MultiplexWriter mux, DestinationTree.Node n, Stat a) throws IOException {
-        boolean emptied = true;
-        if (a.isDirectory()) {
-            for (String kid : tree.list(n)) {
-                try (DestinationTree.Node k = tree.locate(n.rel + "/" + kid, false)) {
-                    Stat ka = k.stat();
-                    if (ka == null) {
-                        continue;
-                    }
-                    if (daemonRefuses(k.rel, ka.isDirectory())) {
-                        emptied = false;
-                    } else {
-                        emptied &= deleteReported(mux, k, ka);
-                    }
-                }
-            }
-            if (!emptied) {
-                log.accept("cannot delete non-empty directory: " + n.rel);
-                return false;
-            }
-        }
-        if (!dryRun) {
-            tree.remove(n, a.isDirectory());
-        }
-        if (a.isDirectory()) {
-            stats.deletedDirs++;
-        } else if (a.isSymlink()) {
-            stats.deletedSymlinks++;
-        } else if (a.isRegular()) {
-            stats.deletedFiles++;
-        } else {
-            stats.deletedOther++;
-        }
-        byte[] b = n.rel.getBytes(StandardCharsets.UTF_8);
-        mux.sendMessage(MessageCode.DELETED, a.isDirectory() ? Arrays.copyOf(b, b.length + 1) : b);
-        return true;
-    }
-
     // ---------------------------------------------------------------- receiver
 
     private void receive(WireInput in, int protocol, CompletableFuture<List<Integer>> phase0) throws IOException {
@@ -897,7 +789,7 @@ public final class ReceiveSession {
         if (!args.hardLinks()) {
             return;
         }
-        for (int member : linkMembers.getOrDefault(first, NO_MEMBERS)) {
+        for (int member : list.membersOf(first)) {
             tree.hardLink(sorted[member].path(), firstNode);
         }
     }
