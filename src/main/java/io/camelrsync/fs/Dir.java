@@ -19,8 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Dir implements AutoCloseable {
     private static final int DIR_FLAGS = LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_NOFOLLOW | LibC.O_CLOEXEC;
-    /** Whether openat2 is there (Linux 5.6+); tests may turn it off to exercise the walk. */
-    private static volatile boolean openat2 = !Boolean.getBoolean("camelrsync.fs.noOpenat2");
+    /** Whether openat2 is there (Linux 5.6+); found out on first use. */
+    private static volatile boolean openat2 = true;
 
     private final int fd;
     private final String name;
@@ -47,6 +47,16 @@ public final class Dir implements AutoCloseable {
 
     public String name() {
         return name;
+    }
+
+    /** Whether {@link #openPath} uses openat2; false also after the kernel said it has none. */
+    static boolean openat2() {
+        return openat2;
+    }
+
+    /** For tests: the component walk that kernels without openat2 get. */
+    static void openat2(boolean use) {
+        openat2 = use;
     }
 
     /** Another holder of this descriptor. */
