@@ -129,6 +129,11 @@ public final class FileScanner {
         String[] parts = rel.split("/");
         Node node = top;
         for (int i = 0; i < parts.length; i++) {
+            if (!node.entry.isDirectory()) {
+                // an earlier path of this set found a file or a symlink here now: nothing below it exists, and
+                // the receiver replaces the old directory when that entry arrives
+                return;
+            }
             String wire = wirePath(String.join("/", java.util.Arrays.copyOf(parts, i + 1)));
             boolean last = i == parts.length - 1;
             Node child = node.children.get(parts[i]);
@@ -257,11 +262,21 @@ public final class FileScanner {
         return wirePrefix.isEmpty() ? rel : wirePrefix + "/" + rel;
     }
 
+    /**
+     * lstat, or null when the path no longer resolves: gone, or a component above it is now a file
+     * (ENOTDIR) or a symlink loop (ELOOP). Such a path is a deletion, never an error that fails the push.
+     */
     private FileEntry statOrNull(Path p, String wire) throws IOException {
         try {
             return stat(p, wire);
         } catch (NoSuchFileException e) {
             return null;
+        } catch (java.nio.file.FileSystemException e) {
+            String reason = String.valueOf(e.getReason());
+            if (reason.contains("Not a directory") || reason.contains("symbolic links")) {
+                return null;
+            }
+            throw e;
         }
     }
 

@@ -201,6 +201,38 @@ public class PushInteropTest {
         assertSameTree(src, mod);
     }
 
+    /**
+     * A directory replaced by a file, and one replaced by a symlink, after their contents were pushed: the change
+     * set still names the old contents (from their delete events), and they are deletions, not an error that
+     * would fail the batch again on every retry.
+     */
+    @ParameterizedTest(name = "protocol {0}")
+    @ValueSource(ints = {30, 31, 32})
+    void pathsBelowADirectoryThatBecameAFileOrASymlinkAreDeletions(int protocol) throws Exception {
+        Path src = Files.createDirectories(work.resolve("type-src" + protocol));
+        Files.createDirectories(src.resolve("d/sub"));
+        Files.writeString(src.resolve("d/sub/x"), "x");
+        Files.createDirectories(src.resolve("l/sub"));
+        Files.writeString(src.resolve("l/sub/y"), "y");
+        Path elsewhere = Files.createDirectories(work.resolve("elsewhere" + protocol + "/sub"));
+        Files.writeString(elsewhere.resolve("y"), "not in the source tree");
+        Path mod = work.resolve("mod-changes" + protocol);
+        String url = daemon.url("changes" + protocol) + "/types";
+        assertEquals(0, push(protocol, "-aH", "--delete", src + "/", url).exitCode());
+
+        deleteTree(src.resolve("d"));
+        Files.writeString(src.resolve("d"), "now a file");
+        deleteTree(src.resolve("l"));
+        Files.createSymbolicLink(src.resolve("l"), elsewhere.getParent());
+        Path list = work.resolve("types" + protocol + ".txt");
+        Files.writeString(list, "d\nd/sub\nd/sub/x\nl/sub/y\nl\nl/sub\n");
+        Cli r = push(protocol, "-aH", "--delete", "--files-from=" + list, src + "/", url);
+        assertEquals(0, r.exitCode(), r::toString);
+        assertEquals("now a file", Files.readString(mod.resolve("types/d")));
+        assertTrue(Files.isSymbolicLink(mod.resolve("types/l")), r::toString);
+        assertSameTree(src, mod.resolve("types"));
+    }
+
     /** Nested dirs, empty files and dirs, non-ASCII and spaced names, symlinks, hard links, modes, mtimes. */
     public static void buildRichTree(Path src) throws Exception {
         Files.createDirectories(src.resolve("a/b/c/d"));
