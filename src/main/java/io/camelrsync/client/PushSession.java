@@ -164,7 +164,11 @@ public final class PushSession {
             WireInput data = new WireInput(reader.data());
 
             if (options.delete) {
-                for (String rule : options.filters.wireRules()) {
+                List<String> rules = new ArrayList<>(options.filters.wireRules());
+                if (scan instanceof ScanResult changed) {
+                    rules.addAll(changed.deletionRules()); // after the user's: what they exclude stays protected
+                }
+                for (String rule : rules) {
                     byte[] b = rule.getBytes(StandardCharsets.UTF_8);
                     out.writeInt(b.length);
                     out.write(b);
@@ -208,6 +212,16 @@ public final class PushSession {
         return e;
     }
 
+    /**
+     * A change set names files known to have changed: each is transferred (as a delta against the old copy)
+     * whatever its size and mtime say, since the receiver's quick check compares whole seconds and would keep a
+     * same-size rewrite made within the second of the last push (-I, generator.c's ignore_times). A full sync
+     * keeps the quick check: it is the catch-up path, as cheap as a no-change push.
+     */
+    private boolean transfersEveryNamedFile() {
+        return changes != null && !changes.trees().contains(".");
+    }
+
     private List<String> serverArgs(int protocol) {
         List<String> args = new ArrayList<>();
         args.add("--server");
@@ -241,6 +255,9 @@ public final class PushSession {
         }
         if (options.recursive) {
             b.append('r');
+        }
+        if (transfersEveryNamedFile()) {
+            b.append('I');
         }
         // Capabilities as the rsync release of each protocol sent them; never 'i' (no incremental recursion).
         b.append("e.").append(switch (options.protocol) {

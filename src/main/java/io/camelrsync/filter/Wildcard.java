@@ -7,8 +7,9 @@ public final class Wildcard {
     private Wildcard() {
     }
 
+    /** exclude.c add_rule: strpbrk(pattern, "*[?"); a backslash alone is a literal character, not an escape. */
     public static boolean hasWildcards(String p) {
-        return p.chars().anyMatch(c -> c == '*' || c == '?' || c == '[' || c == '\\');
+        return p.chars().anyMatch(c -> c == '*' || c == '?' || c == '[');
     }
 
     /** A regex body for the whole pattern (callers add anchoring and flags). */

@@ -60,9 +60,12 @@ public final class ChangeSet {
         return "ChangeSet" + toLines();
     }
 
-    /** Normalizes user-supplied relative paths: no leading "./" or "/", no "..", no empty parts. */
+    /**
+     * Normalizes user-supplied relative paths: no leading "./" or "/", no "..", no empty parts. A backslash is
+     * part of a name, as on any Linux file system.
+     */
     public static String normalize(String raw) {
-        String p = raw.replace('\\', '/');
+        String p = raw;
         while (p.startsWith("./")) {
             p = p.substring(2);
         }

@@ -117,8 +117,12 @@ public final class FileScanner {
         }
         List<FileEntry> out = new ArrayList<>();
         emitNodes(top, out);
-        return new ScanResult(out, ioError.get());
+        return new ScanResult(out, ioError.get(), List.copyOf(deleted), List.copyOf(deletingIn));
     }
+
+    /** What a change set deletes (wire paths), and the directories they are deleted from. */
+    private final java.util.Set<String> deleted = new java.util.LinkedHashSet<>();
+    private final java.util.Set<String> deletingIn = new java.util.LinkedHashSet<>();
 
     private void addChange(Node top, String rel, boolean tree) throws IOException {
         if (rel.equals(".")) {
@@ -141,36 +145,26 @@ public final class FileScanner {
                 FileEntry e = statOrNull(root.resolve(String.join("/", java.util.Arrays.copyOf(parts, i + 1))), wire);
                 if (e == null || filter.isExcluded(wire, e.isDirectory())) {
                     if (e == null) {
-                        // Gone (or never there): the receiver deletes it when we list its parent in full.
-                        listContents(node);
+                        // Gone (or never there): its parent goes as a content directory and a receiver rule puts
+                        // this one name at risk of --delete (its siblings are protected, not listed)
+                        node.entry.markContent();
+                        if (deleted.add(wire)) {
+                            deletingIn.add(node.entry.path);
+                        }
                     }
-                    return;
-                }
-                if (!last && !e.isDirectory()) {
-                    listContents(node); // a directory became a file: the old subtree must go
                     return;
                 }
                 child = new Node(e);
                 node.children.put(parts[i], child);
+                if (!last && !e.isDirectory()) {
+                    return; // a directory became a file: the receiver replaces the old subtree with it
+                }
             }
             node = child;
         }
         if (tree && node.entry.isDirectory()) {
             node.entry.markContent();
             node.fullSubtree = true;
-        }
-    }
-
-    /** Marks a directory as a content directory and lists its direct children. */
-    private void listContents(Node dir) throws IOException {
-        if (dir.listed) {
-            return;
-        }
-        dir.listed = true;
-        dir.entry.markContent();
-        for (FileEntry child : readDir(dir.entry)) {
-            String name = child.path.substring(child.path.lastIndexOf('/') + 1);
-            dir.children.putIfAbsent(name, new Node(child));
         }
     }
 
@@ -297,7 +291,6 @@ public final class FileScanner {
     private static final class Node {
         final FileEntry entry;
         final Map<String, Node> children = new TreeMap<>();
-        boolean listed;
         boolean fullSubtree;
 
         Node(FileEntry entry) {

@@ -1,0 +1,115 @@
+package io.camelrsync.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.camelrsync.daemon.DaemonServer;
+import io.camelrsync.daemonconf.RsyncdConf;
+import io.camelrsync.testing.Cli;
+import io.camelrsync.testing.RsyncDaemon;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.Random;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * A change set names what changed, so the receiver must not second-guess it: a same-size rewrite within the
+ * second of the last push is transferred (the quick check compares whole seconds), and a deletion removes the
+ * named path only. Against a stock daemon at protocols 30 and 32, and against ours.
+ */
+@Timeout(120)
+class ChangeSetPushTest {
+    /** Rewrites per case; bench runs it with -Dchangeset.rewrites=1000. */
+    private static final int REWRITES = Integer.getInteger("changeset.rewrites", 25);
+
+    @TempDir
+    Path work;
+
+    /** A target of one kind with one module "m" at {@code work/mod}; returns its URL. */
+    private AutoCloseable target(String kind, Path mod, String[] url) throws Exception {
+        if (kind.equals("ours")) {
+            Path conf = work.resolve("rsyncd.conf");
+            Files.writeString(conf, "[m]\npath = " + mod + "\nread only = no\nuse chroot = no\nuid = root\n"
+                    + "gid = root\nmunge symlinks = no\n");
+            DaemonServer server = new DaemonServer(RsyncdConf.read(conf), l -> { }, s -> { });
+            server.start("127.0.0.1", 0);
+            url[0] = "rsync://127.0.0.1:" + server.port() + "/m";
+            return server;
+        }
+        RsyncDaemon d = RsyncDaemon.start(work.resolve("daemon"), RsyncDaemon.module("m", mod));
+        url[0] = d.url("m");
+        return d;
+    }
+
+    private static Cli push(int protocol, Path list, Path src, String url) {
+        return Cli.run("push", "-aH", "--delete", "--protocol=" + protocol, "--files-from=" + list, src + "/", url);
+    }
+
+    @ParameterizedTest(name = "{0} daemon, protocol {1}")
+    @CsvSource({"stock, 30", "stock, 32", "ours, 30", "ours, 32"})
+    void aSameSizeRewriteWithinTheSameSecondIsNeverLost(String kind, int protocol) throws Exception {
+        Path src = Files.createDirectories(work.resolve("src"));
+        Path mod = Files.createDirectories(work.resolve("mod"));
+        Path file = src.resolve("f.bin");
+        Path list = Files.writeString(work.resolve("list"), "f.bin\n");
+        String[] url = new String[1];
+        Random random = new Random(protocol);
+        byte[] content = new byte[1000];
+        int lost = 0;
+        try (AutoCloseable t = target(kind, mod, url)) {
+            for (int i = 0; i < REWRITES; i++) {
+                random.nextBytes(content);
+                Files.write(file, content);
+                // every version carries the same whole second (and, at protocol 30, no nanoseconds at all)
+                Files.setLastModifiedTime(file, FileTime.from(Instant.ofEpochSecond(1_700_000_000L, i * 1000L)));
+                Cli r = push(protocol, list, src, url[0]);
+                assertEquals(0, r.exitCode(), r::toString);
+                if (!java.util.Arrays.equals(content, Files.readAllBytes(mod.resolve("f.bin")))) {
+                    lost++;
+                }
+            }
+        }
+        assertEquals(0, lost, "same-second same-size rewrites lost out of " + REWRITES);
+    }
+
+    @ParameterizedTest(name = "{0} daemon, protocol {1}")
+    @CsvSource({"stock, 30", "stock, 32", "ours, 30", "ours, 32"})
+    void aDeletionRemovesTheNamedPathsOnly(String kind, int protocol) throws Exception {
+        Path src = Files.createDirectories(work.resolve("src/dir/gone-tree/deep"));
+        Path mod = Files.createDirectories(work.resolve("mod"));
+        Files.writeString(src.resolve("leaf"), "leaf");
+        Path dir = src.getParent().getParent();
+        for (String name : new String[] {"a[1]*.txt", "a1x.txt", "a1.txt", "keep me", "back\\slash"}) {
+            Files.writeString(dir.resolve(name), name);
+        }
+        Files.writeString(work.resolve("src/top-gone"), "x");
+        String[] url = new String[1];
+        try (AutoCloseable t = target(kind, mod, url)) {
+            Path all = Files.writeString(work.resolve("all"), "./\n");
+            assertEquals(0, push(protocol, all, work.resolve("src"), url[0]).exitCode());
+            Files.writeString(mod.resolve("dir/only-on-the-target"), "not in any change set");
+
+            Files.delete(dir.resolve("a[1]*.txt"));
+            Files.delete(dir.resolve("back\\slash"));
+            PushInteropTest.deleteTree(dir.resolve("gone-tree"));
+            Files.delete(work.resolve("src/top-gone"));
+            Path list = Files.writeString(work.resolve("list"),
+                    "dir/a[1]*.txt\ndir/back\\slash\ndir/gone-tree\ndir/gone-tree/deep/leaf\ntop-gone\n");
+            Cli r = push(protocol, list, work.resolve("src"), url[0]);
+            assertEquals(0, r.exitCode(), r::toString);
+        }
+        assertFalse(Files.exists(mod.resolve("dir/a[1]*.txt")));
+        assertFalse(Files.exists(mod.resolve("dir/back\\slash")));
+        assertFalse(Files.exists(mod.resolve("dir/gone-tree")));
+        assertFalse(Files.exists(mod.resolve("top-gone")));
+        for (String kept : new String[] {"a1x.txt", "a1.txt", "keep me", "only-on-the-target"}) {
+            assertTrue(Files.exists(mod.resolve("dir").resolve(kept)), kept + " was deleted too");
+        }
+    }
+}
