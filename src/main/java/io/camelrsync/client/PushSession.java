@@ -184,6 +184,9 @@ public final class PushSession {
             readGoodbye(data, out, protocol);
             stats.bytesSent = mux.bytesWritten();
             stats.bytesReceived = reader.bytesRead();
+            if (scan instanceof ScanResult named && named.unreadable() > 0) {
+                sawTransferError = true; // rsync's exit 23: some named paths could not be read
+            }
             if (ioError != 0 || sawTransferError) {
                 stats.exitCode = sawTransferError || (ioError & ScanResult.IOERR_GENERAL) != 0
                         ? ExitCode.PARTIAL : ExitCode.VANISHED;

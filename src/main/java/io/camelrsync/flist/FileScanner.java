@@ -117,12 +117,13 @@ public final class FileScanner {
         }
         List<FileEntry> out = new ArrayList<>();
         emitNodes(top, out);
-        return new ScanResult(out, ioError.get(), List.copyOf(deleted), List.copyOf(deletingIn));
+        return new ScanResult(out, ioError.get(), List.copyOf(deleted), List.copyOf(deletingIn), unreadable);
     }
 
     /** What a change set deletes (wire paths), and the directories they are deleted from. */
     private final java.util.Set<String> deleted = new java.util.LinkedHashSet<>();
     private final java.util.Set<String> deletingIn = new java.util.LinkedHashSet<>();
+    private int unreadable;
 
     private void addChange(Node top, String rel, boolean tree) throws IOException {
         if (rel.equals(".")) {
@@ -142,7 +143,16 @@ public final class FileScanner {
             boolean last = i == parts.length - 1;
             Node child = node.children.get(parts[i]);
             if (child == null) {
-                FileEntry e = statOrNull(root.resolve(String.join("/", java.util.Arrays.copyOf(parts, i + 1))), wire);
+                Path p = root.resolve(String.join("/", java.util.Arrays.copyOf(parts, i + 1)));
+                FileEntry e;
+                try {
+                    e = statOrNull(p, wire);
+                } catch (IOException unreadableHere) {
+                    // this path's own problem (permission denied, a name too long): the rest of the set goes on
+                    unreadable++;
+                    warnings.accept("rsync: [sender] link_stat \"" + p + "\" failed: " + reason(unreadableHere));
+                    return;
+                }
                 if (e == null || filter.isExcluded(wire, e.isDirectory())) {
                     if (e == null) {
                         // Gone (or never there): its parent goes as a content directory and a receiver rule puts

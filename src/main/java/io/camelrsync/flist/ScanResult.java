@@ -6,15 +6,17 @@ import java.util.List;
  * The file list in transmission (= receiver-sorted) order, plus rsync's io_error bits: any bit set makes the
  * receiver skip deletions, so a directory we could not read never causes its copy to be emptied. A change set's
  * scan also names what it deletes ({@code deleted}, wire paths) and the directories whose extras the receiver
- * may delete ({@code deletingIn}): only those names, never their siblings, which are not listed.
+ * may delete ({@code deletingIn}): only those names, never their siblings, which are not listed. Named paths
+ * that could not be read ({@code unreadable}: permission denied, a name too long) are left out and reported; they
+ * do not set io_error, which would make the receiver skip the deletions of the rest of the set.
  */
-public record ScanResult(List<FileEntry> entries, int ioError, List<String> deleted, List<String> deletingIn)
-        implements EntrySource {
+public record ScanResult(List<FileEntry> entries, int ioError, List<String> deleted, List<String> deletingIn,
+                         int unreadable) implements EntrySource {
     public static final int IOERR_GENERAL = 1;
     public static final int IOERR_VANISHED = 2;
 
     public ScanResult(List<FileEntry> entries, int ioError) {
-        this(entries, ioError, List.of(), List.of());
+        this(entries, ioError, List.of(), List.of(), 0);
     }
 
     /**

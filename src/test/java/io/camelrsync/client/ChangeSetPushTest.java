@@ -112,4 +112,31 @@ class ChangeSetPushTest {
             assertTrue(Files.exists(mod.resolve("dir").resolve(kept)), kept + " was deleted too");
         }
     }
+
+    /**
+     * A named path that cannot be read (here a name longer than NAME_MAX: the tests run as root, which reads
+     * everything else) is reported and left out; the rest of the set lands, deletions included, with rsync's
+     * exit 23 and no exception that would make the mirror send the same batch again forever.
+     */
+    @ParameterizedTest(name = "{0} daemon, protocol {1}")
+    @CsvSource({"stock, 32", "ours, 32"})
+    void aPathThatCannotBeReadIsReportedAndTheRestLands(String kind, int protocol) throws Exception {
+        Path src = Files.createDirectories(work.resolve("src/dir"));
+        Path mod = Files.createDirectories(work.resolve("mod"));
+        Files.writeString(src.resolve("gone.txt"), "old");
+        String[] url = new String[1];
+        try (AutoCloseable t = target(kind, mod, url)) {
+            Path all = Files.writeString(work.resolve("all"), "./\n");
+            assertEquals(0, push(protocol, all, work.resolve("src"), url[0]).exitCode());
+            Files.delete(src.resolve("gone.txt"));
+            Files.writeString(src.resolve("new.txt"), "new");
+            Path list = Files.writeString(work.resolve("list"),
+                    "dir/" + "n".repeat(300) + "\ndir/new.txt\ndir/gone.txt\n");
+            Cli r = push(protocol, list, work.resolve("src"), url[0]);
+            assertEquals(23, r.exitCode(), r::toString);
+            assertTrue(r.toString().contains("File name too long"), r::toString);
+        }
+        assertEquals("new", Files.readString(mod.resolve("dir/new.txt")));
+        assertFalse(Files.exists(mod.resolve("dir/gone.txt")), "the deletion in the same set was skipped");
+    }
 }
