@@ -22,7 +22,6 @@ final class LibC {
     static final int O_DIRECTORY = Platform.isARM() ? 040000 : 0200000;
     static final int O_NOFOLLOW = Platform.isARM() ? 0100000 : 0400000;
     static final int O_CLOEXEC = 02000000;
-    static final int O_PATH = 010000000;
 
     static final int AT_FDCWD = -100;
     static final int AT_SYMLINK_NOFOLLOW = 0x100;
@@ -43,9 +42,7 @@ final class LibC {
     static final int ENOTDIR = 20;
     static final int EISDIR = 21;
     static final int ENOSYS = 38;
-    static final int ENOTEMPTY = 39;
     static final int ELOOP = 40;
-    static final int EOPNOTSUPP = 95;
     static final int EXDEV = 18;
     static final int E2BIG = 7;
 
@@ -96,8 +93,6 @@ final class LibC {
     static native int statx(int dirfd, byte[] name, int flags, int mask, byte[] statxbuf) throws LastErrorException;
 
     static native long readlinkat(int dirfd, byte[] name, byte[] buf, long size) throws LastErrorException;
-
-    static native int dup(int fd) throws LastErrorException;
 
     static native Pointer fdopendir(int fd) throws LastErrorException;
 
