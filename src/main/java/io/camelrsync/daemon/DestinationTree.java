@@ -113,11 +113,8 @@ final class DestinationTree implements AutoCloseable {
         if (root == null) { // a dry run into a destination that does not exist yet
             return new Node(null, name, rel);
         }
-        if (name == null) {
-            return new Node(root.retain(), null, rel);
-        }
         if (slash < 0) {
-            return new Node(root.retain(), name, rel);
+            return new Node(cachedOrAncestor("").dir(), name, rel);
         }
         try {
             return new Node(directory(rel.substring(0, slash)), name, rel);
@@ -129,31 +126,43 @@ final class DestinationTree implements AutoCloseable {
         }
     }
 
-    /** An open directory below the top, from the cache or opened from its nearest cached ancestor. */
-    private Dir directory(String rel) throws IOException {
+    /** A retained directory and the path still to open below it ("" when it is the one asked for). */
+    private record Start(Dir dir, String rest) {
+    }
+
+    /**
+     * Under the lock, so that a session closing meanwhile cannot release it: the cached directory {@code rel},
+     * else its nearest cached ancestor or the top ({@code rel} "" is the top itself), retained.
+     */
+    private Start cachedOrAncestor(String rel) throws IOException {
         synchronized (dirs) {
             ensureOpen();
+            if (rel.isEmpty()) {
+                return new Start(root.retain(), "");
+            }
             Dir d = dirs.get(rel);
             if (d != null) {
-                return d.retain();
+                return new Start(d.retain(), "");
             }
-        }
-        Dir base = root.retain();
-        String rest = rel;
-        synchronized (dirs) {
             for (int slash = rel.lastIndexOf('/'); slash > 0; slash = rel.lastIndexOf('/', slash - 1)) {
-                Dir a = dirs.get(rel.substring(0, slash));
-                if (a != null) {
-                    base.close();
-                    base = a.retain();
-                    rest = rel.substring(slash + 1);
-                    break;
+                d = dirs.get(rel.substring(0, slash));
+                if (d != null) {
+                    return new Start(d.retain(), rel.substring(slash + 1));
                 }
             }
+            return new Start(root.retain(), rel);
+        }
+    }
+
+    /** An open directory below the top, from the cache or opened from its nearest cached ancestor. */
+    private Dir directory(String rel) throws IOException {
+        Start start = cachedOrAncestor(rel);
+        if (start.rest().isEmpty()) {
+            return start.dir();
         }
         Dir opened;
-        try (Dir from = base) {
-            opened = from.openPath(rest);
+        try (Dir from = start.dir()) {
+            opened = from.openPath(start.rest());
         }
         synchronized (dirs) {
             if (closed) {
@@ -231,7 +240,7 @@ final class DestinationTree implements AutoCloseable {
     }
 
     /** The target as stored: verbatim, or munged when the module or the client asks (never followed either way). */
-    byte[] storedTarget(Entry e) {
+    private byte[] storedTarget(Entry e) {
         return policy.mungeSymlinks() ? concat(MUNGE_PREFIX.getBytes(StandardCharsets.UTF_8), e.linkTarget())
                 : e.linkTarget();
     }
@@ -271,7 +280,7 @@ final class DestinationTree implements AutoCloseable {
         }
         int type = e.mode() & FileEntry.S_IFMT;
         boolean device = type == FileEntry.S_IFCHR || type == FileEntry.S_IFBLK;
-        n.dir.mknod(n.name, type | 0600, device ? e.rdevMajor() : 0, device ? e.rdevMinor() : 0);
+        n.dir.mknod(n.name, type | 0666, device ? e.rdevMajor() : 0, device ? e.rdevMinor() : 0); // less the umask
         claim(n);
         applyAttributes(n, e, null);
         return true;
@@ -300,7 +309,8 @@ final class DestinationTree implements AutoCloseable {
         for (int attempt = 0; ; attempt++) {
             String name = "." + stem + "." + randomSuffix();
             try {
-                Temp t = new Temp(dst.dir.retain(), name, dst.dir.createNew(name, 0600));
+                // 0666 less the umask, as the JDK made them before: the mode a new file keeps without -p
+                Temp t = new Temp(dst.dir.retain(), name, dst.dir.createNew(name, 0666));
                 temps.add(t);
                 if (closed) { // the session ended meanwhile: close() may have missed this one
                     discard(t);
@@ -416,25 +426,20 @@ final class DestinationTree implements AutoCloseable {
      * Every call is on the name relative to its directory without following a symlink.
      */
     void applyAttributes(Node n, Entry e, Stat current) throws IOException {
-        if (policy.identity().preservesOwnership()) {
-            int uid = policy.owner() ? localId(e.uid(), userNames.get(e.uid()), true) : -1;
-            int gid = policy.group() ? localId(e.gid(), groupNames.get(e.gid()), false) : -1;
-            uid = current != null && current.uid() == uid ? -1 : uid;
-            gid = current != null && current.gid() == gid ? -1 : gid;
-            if (uid != -1 || gid != -1) {
-                if (n.isTop()) {
-                    n.dir.chownSelf(uid, gid);
-                } else {
-                    n.dir.chown(n.name, uid, gid);
-                }
+        int[] ids = changedIds(e, current);
+        boolean chowned = ids != null;
+        if (chowned) {
+            if (n.isTop()) {
+                n.dir.chownSelf(ids[0], ids[1]);
+            } else {
+                n.dir.chown(n.name, ids[0], ids[1]);
             }
         }
         boolean link = (e.mode() & FileEntry.S_IFMT) == FileEntry.S_IFLNK;
         if (!link && (policy.perms() || !policy.incomingChmod().isEmpty())) {
-            // after chown, which clears set-id bits
             int now = (current != null ? current : n.stat()).mode() & 07777;
             int mode = wantedMode(e, now);
-            if (mode != now || current == null) {
+            if (mode != now || current == null || chowned) { // chown clears set-id bits: set the mode again
                 if (n.isTop()) {
                     n.dir.chmodSelf(mode);
                 } else {
@@ -445,24 +450,37 @@ final class DestinationTree implements AutoCloseable {
         setTimes(n, e, current);
     }
 
+    /** The same for a temp file, through its own descriptor; {@code current} is how new files start here. */
     private void applyAttributes(NativeFile ch, Entry e, Stat current) throws IOException {
-        if (policy.identity().preservesOwnership()) {
-            int uid = policy.owner() ? localId(e.uid(), userNames.get(e.uid()), true) : -1;
-            int gid = policy.group() ? localId(e.gid(), groupNames.get(e.gid()), false) : -1;
-            if ((uid != -1 && uid != current.uid()) || (gid != -1 && gid != current.gid())) {
-                ch.chown(uid, gid);
-            }
+        int[] ids = changedIds(e, current);
+        if (ids != null) {
+            ch.chown(ids[0], ids[1]);
         }
         if (policy.perms() || !policy.incomingChmod().isEmpty()) {
             int now = current.mode() & 07777;
             int mode = wantedMode(e, now);
-            if (mode != now) {
+            if (mode != now || ids != null) {
                 ch.chmod(mode);
             }
         }
         if (policy.times()) {
             ch.setMtime(e.mtime(), e.mtimeNsec());
         }
+    }
+
+    /**
+     * The owner and group to set (-1: leave that one), or null when nothing changes: only a session acting as
+     * root keeps the client's ids, mapped by name where this machine knows it (rsync's id mapping).
+     */
+    private int[] changedIds(Entry e, Stat current) {
+        if (!policy.identity().preservesOwnership()) {
+            return null;
+        }
+        int uid = policy.owner() ? localId(e.uid(), userNames.get(e.uid()), true) : -1;
+        int gid = policy.group() ? localId(e.gid(), groupNames.get(e.gid()), false) : -1;
+        uid = current != null && current.uid() == uid ? -1 : uid;
+        gid = current != null && current.gid() == gid ? -1 : gid;
+        return uid == -1 && gid == -1 ? null : new int[] {uid, gid};
     }
 
     private int wantedMode(Entry e, int now) {

@@ -22,6 +22,7 @@ final class LocalIds {
     private final Map<String, Integer> groups;
     private final Map<String, Integer> nssUsers = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, Integer> nssGroups = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Integer> primaryGroups = new java.util.concurrent.ConcurrentHashMap<>();
 
     private LocalIds(Map<String, Integer> users, Map<String, Integer> groups) {
         this.users = users;
@@ -49,30 +50,55 @@ final class LocalIds {
         return id != null ? id : nss(nssGroups, "group", name);
     }
 
+    /** A user's login group (the passwd entry's gid), or null when the user is unknown here. */
+    Integer primaryGroup(String user) {
+        Integer gid = primaryGroups.computeIfAbsent(user, u -> {
+            String[] f = getent("passwd", u);
+            return f == null || f.length < 4 ? UNKNOWN : parse(f[3]);
+        });
+        return gid.equals(UNKNOWN) ? null : gid;
+    }
+
     private static Integer nss(Map<String, Integer> cache, String database, String name) {
-        Integer id = cache.computeIfAbsent(name, n -> getent(database, n));
+        Integer id = cache.computeIfAbsent(name, n -> {
+            String[] f = getent(database, n);
+            return f == null || f.length < 3 ? UNKNOWN : parse(f[2]);
+        });
         return id.equals(UNKNOWN) ? null : id;
     }
 
-    /** The id field of {@code getent DATABASE NAME}; a name starting with '-' is never passed on as an option. */
-    private static Integer getent(String database, String name) {
-        if (name.isEmpty() || name.startsWith("-") || name.indexOf(':') >= 0) {
+    private static Integer parse(String id) {
+        try {
+            return Integer.valueOf(id);
+        } catch (NumberFormatException e) {
             return UNKNOWN;
+        }
+    }
+
+    /**
+     * The fields of {@code getent DATABASE NAME}, or null when it has no such entry or does not answer within
+     * ten seconds (an NSS source such as LDAP that hangs). A name starting with '-' is never passed on as an option.
+     */
+    private static String[] getent(String database, String name) {
+        if (name.isEmpty() || name.startsWith("-") || name.indexOf(':') >= 0) {
+            return null;
         }
         try {
             Process p = new ProcessBuilder("getent", database, name).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+            // one line of output fits the pipe, so waiting before reading cannot block the child
+            if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                return UNKNOWN;
+                return null;
             }
-            String[] f = out.split(":", 4);
-            return f.length >= 3 && f[0].equals(name) ? Integer.valueOf(Integer.parseInt(f[2])) : UNKNOWN;
-        } catch (IOException | NumberFormatException e) {
-            return UNKNOWN;
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            String[] f = out.split(":", -1);
+            // getent also looks a number up as an id: take that entry only when the name asked for was the id
+            return p.exitValue() == 0 && f.length >= 3 && (f[0].equals(name) || f[2].equals(name)) ? f : null;
+        } catch (IOException e) {
+            return null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return UNKNOWN;
+            return null;
         }
     }
 

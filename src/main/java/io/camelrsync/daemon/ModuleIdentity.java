@@ -2,7 +2,6 @@ package io.camelrsync.daemon;
 
 import io.camelrsync.daemonconf.ModuleConf;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Whom a module's files belong to: rsync switches to the module's "uid" and "gid" (default nobody and that
@@ -39,7 +38,8 @@ final class ModuleIdentity {
         if (user == null) {
             throw new IOException("uid \"" + uid + "\" of module " + module.name() + " is not a user here");
         }
-        return new ModuleIdentity(false, user, gid == null ? primaryGroup(uid) : lookupGroup(gid, module));
+        Integer group = gid == null ? LocalIds.get().primaryGroup(uid) : Integer.valueOf(lookupGroup(gid, module));
+        return new ModuleIdentity(false, user, group == null ? -1 : group);
     }
 
     /** A number stands for itself, as rsync takes "uid = 65534". */
@@ -77,16 +77,5 @@ final class ModuleIdentity {
             throw new IOException("gid \"" + gid + "\" of module " + module.name() + " is not a group here");
         }
         return g;
-    }
-
-    /** The user's login group, from the passwd database through getent (covers NSS sources too). */
-    private static int primaryGroup(String user) throws IOException {
-        Process p = new ProcessBuilder("getent", "passwd", user).redirectErrorStream(true).start();
-        String[] f = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip().split(":");
-        try {
-            return f.length < 4 ? -1 : Integer.parseInt(f[3]);
-        } catch (NumberFormatException e) {
-            return -1;
-        }
     }
 }

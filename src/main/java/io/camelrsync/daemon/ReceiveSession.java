@@ -80,7 +80,6 @@ public final class ReceiveSession {
     private volatile boolean ended;
     private boolean safeLinks;
     private ReceivedList list;
-    private Entry[] sorted;
     private Deletions deletions;
     private final Finishers finishing = new Finishers();
     private final Map<Integer, Pending> pending = new ConcurrentHashMap<>();
@@ -255,8 +254,7 @@ public final class ReceiveSession {
         FileListReader.Received incoming = new FileListReader(fo).read(data, args.numericIds(), memory);
         tree.names(incoming.userNames(), incoming.groupNames());
         list = ReceivedList.of(incoming.entries());
-        sorted = this.list.sorted;
-        stats.files = sorted.length;
+        stats.files = list.size();
         deletions = new Deletions(tree, filters, this::daemonRefuses, mux, stats, log, dryRun);
 
         WireOutput out = new WireOutput(mux);
@@ -459,7 +457,7 @@ public final class ReceiveSession {
                           CompletableFuture<List<Integer>> phase0, CompletableFuture<Void> received)
             throws IOException {
         Map<String, Set<String>> children = new HashMap<>();
-        for (Entry e : sorted) {
+        for (Entry e : list.sorted) {
             int slash = e.path().lastIndexOf('/');
             String parent = slash < 0 ? (e.path().equals(".") ? null : ".") : e.path().substring(0, slash);
             if (parent != null) {
@@ -467,11 +465,11 @@ public final class ReceiveSession {
             }
         }
         List<Integer> dirsToTouch = new ArrayList<>();
-        for (int i = 0; i < sorted.length; i++) {
+        for (int i = 0; i < list.size(); i++) {
             if (ended) {
                 throw new java.io.InterruptedIOException("the session has ended");
             }
-            Entry e = sorted[i];
+            Entry e = list.sorted[i];
             int type = e.mode() & FileEntry.S_IFMT;
             if (daemonRefuses(e.path(), type == FileEntry.S_IFDIR)) {
                 if (!daemonRefuses(parentOf(e.path()), true)) { // once per refused tree, as rsync skips the rest
@@ -543,7 +541,7 @@ public final class ReceiveSession {
         out.flush();
         List<Integer> redo = phase0.join();
         for (int ndx : redo) {
-            Entry e = sorted[ndx];
+            Entry e = list.sorted[ndx];
             try (DestinationTree.Node dst = tree.locate(e.path(), false)) {
                 Stat a = dst.stat();
                 boolean basis = a != null && a.isRegular();
@@ -569,7 +567,7 @@ public final class ReceiveSession {
         out.flush();
         received.join();
         for (int k = dirsToTouch.size() - 1; k >= 0; k--) {
-            Entry e = sorted[dirsToTouch.get(k)];
+            Entry e = list.sorted[dirsToTouch.get(k)];
             try (DestinationTree.Node dst = tree.locate(e.path(), false)) {
                 tree.applyAttributes(dst, e);
             } catch (FsException failed) {
@@ -690,7 +688,7 @@ public final class ReceiveSession {
                 }
                 continue;
             }
-            if (ndx < 0 || ndx >= sorted.length) {
+            if (ndx < 0 || ndx >= list.size()) {
                 throw RsyncException.protocol("Invalid file index: " + ndx + " [receiver]");
             }
             int iflags = in.readShortInt();
@@ -726,7 +724,7 @@ public final class ReceiveSession {
      */
     private void receiveFile(WireInput in, TokenReceiver receiver, int ndx, Pending p, int phase, List<Integer> redo)
             throws IOException {
-        Entry e = sorted[ndx];
+        Entry e = list.sorted[ndx];
         DestinationTree.Node dst;
         NativeFile basis = null;
         try {
@@ -743,11 +741,8 @@ public final class ReceiveSession {
             throw fatal;
         } catch (IOException unreachable) {
             receiver.receive(in, tokenSource, p.head(), null, java.io.OutputStream.nullOutputStream());
-            stats.errors++;
-            String text = "rsync: [receiver] failed to write \"" + e.path() + "\" in module "
-                    + request.module().name() + ": " + unreachable.getMessage();
-            log.accept(text);
-            mux.sendMessage(MessageCode.ERROR_XFER, (text + "\n").getBytes(StandardCharsets.UTF_8));
+            xferError(mux, "rsync: [receiver] failed to write \"" + e.path() + "\" in module "
+                    + request.module().name() + ": " + unreachable.getMessage());
             return;
         }
         FileSink sink = new FileSink(tree, dst, e.size());
@@ -766,10 +761,7 @@ public final class ReceiveSession {
                 redo.add(ndx);
             } else {
                 // receiver.c: a second failure is the file's error, and the client exits with 23
-                stats.errors++;
-                String text = "ERROR: " + e.path() + " failed verification -- update discarded.";
-                log.accept(text + " (module " + request.module().name() + ")");
-                mux.sendMessage(MessageCode.ERROR_XFER, (text + "\n").getBytes(StandardCharsets.UTF_8));
+                xferError(mux, "ERROR: " + e.path() + " failed verification -- update discarded.");
             }
             return;
         }
@@ -790,7 +782,7 @@ public final class ReceiveSession {
             return;
         }
         for (int member : list.membersOf(first)) {
-            tree.hardLink(sorted[member].path(), firstNode);
+            tree.hardLink(list.sorted[member].path(), firstNode);
         }
     }
 }

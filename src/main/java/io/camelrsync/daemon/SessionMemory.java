@@ -54,11 +54,6 @@ final class SessionMemory implements FileListReader.Budget, AutoCloseable {
         }
     }
 
-    /** Bytes this session holds from the shared pool (for tests and the log). */
-    long reserved() {
-        return reserved;
-    }
-
     @Override
     public void close() {
         SHARED.addAndGet(-reserved);

@@ -134,9 +134,10 @@ public final class FileScanner {
         String[] parts = rel.split("/");
         Node node = top;
         for (int i = 0; i < parts.length; i++) {
-            if (!node.entry.isDirectory()) {
-                // an earlier path of this set found a file or a symlink here now: nothing below it exists, and
-                // the receiver replaces the old directory when that entry arrives
+            if (!node.entry.isDirectory() || node.fullSubtree) {
+                // an earlier path of this set found a file or a symlink here now (nothing below it exists, and the
+                // receiver replaces the old directory when that entry arrives), or a tree of the set holds this
+                // path: it goes with the whole tree, whose listing also deletes what the tree no longer has
                 return;
             }
             String wire = wirePath(String.join("/", java.util.Arrays.copyOf(parts, i + 1)));

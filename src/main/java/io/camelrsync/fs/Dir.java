@@ -49,11 +49,6 @@ public final class Dir implements AutoCloseable {
         return name;
     }
 
-    /** Whether {@link #openPath} uses openat2; false also after the kernel said it has none. */
-    static boolean openat2() {
-        return openat2;
-    }
-
     /** For tests: the component walk that kernels without openat2 get. */
     static void openat2(boolean use) {
         openat2 = use;
@@ -82,7 +77,7 @@ public final class Dir implements AutoCloseable {
     private static byte[] leaf(String name) throws FsException {
         if (name.isEmpty() || name.equals(".") || name.equals("..") || name.indexOf('/') >= 0
                 || name.indexOf('\0') >= 0) {
-            throw new FsException("refusing the name \"" + name + "\": not a single path component", LibC.ENOENT);
+            throw new FsException("refusing the name \"" + name + "\": not a single path component", LibC.EINVAL);
         }
         return LibC.cstr(name);
     }
@@ -296,10 +291,20 @@ public final class Dir implements AutoCloseable {
     /** The names in this directory, without "." and "..". */
     public List<String> list() throws IOException {
         Pointer dir;
+        int copy;
         try {
-            int copy = LibC.openat(fd, LibC.cstr("."), DIR_FLAGS, 0); // fdopendir owns and closes its descriptor
+            copy = LibC.openat(fd, LibC.cstr("."), DIR_FLAGS, 0); // fdopendir owns and closes its descriptor
+        } catch (LastErrorException e) {
+            throw new FsException("opendir", name, e);
+        }
+        try {
             dir = LibC.fdopendir(copy);
         } catch (LastErrorException e) {
+            try {
+                LibC.close(copy);
+            } catch (LastErrorException ignored) {
+                // the error that matters is fdopendir's
+            }
             throw new FsException("opendir", name, e);
         }
         List<String> names = new ArrayList<>();

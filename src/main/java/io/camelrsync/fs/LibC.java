@@ -39,6 +39,7 @@ final class LibC {
     static final int EINTR = 4;
     static final int EAGAIN = 11;
     static final int EEXIST = 17;
+    static final int EINVAL = 22;
     static final int ENOTDIR = 20;
     static final int EISDIR = 21;
     static final int ENOSYS = 38;

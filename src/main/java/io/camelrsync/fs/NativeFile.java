@@ -14,7 +14,7 @@ import java.nio.channels.WritableByteChannel;
 /**
  * A file opened relative to a directory descriptor, as a {@link FileChannel} so the receiver's code reads a
  * basis and writes a temp file as it would any channel. The JDK cannot wrap a descriptor it did not open, so
- * reads and writes go through pread/write here; heap buffers pass through one direct buffer per file. Mapping
+ * reads and writes go through pread/write here; heap buffers pass through one direct buffer per thread. Mapping
  * and locking are not needed by the receiver and are not offered.
  */
 public final class NativeFile extends FileChannel {

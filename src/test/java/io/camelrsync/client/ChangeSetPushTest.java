@@ -51,6 +51,13 @@ class ChangeSetPushTest {
         return Cli.run("push", "-aH", "--delete", "--protocol=" + protocol, "--files-from=" + list, src + "/", url);
     }
 
+    /** work/src as a full sync ("./": the quick check applies), the starting point of a case. */
+    private void pushWholeTree(int protocol, String url) throws Exception {
+        Path all = Files.writeString(work.resolve("all"), "./\n");
+        Cli r = push(protocol, all, work.resolve("src"), url);
+        assertEquals(0, r.exitCode(), r::toString);
+    }
+
     @ParameterizedTest(name = "{0} daemon, protocol {1}")
     @CsvSource({"stock, 30", "stock, 32", "ours, 30", "ours, 32"})
     void aSameSizeRewriteWithinTheSameSecondIsNeverLost(String kind, int protocol) throws Exception {
@@ -91,8 +98,7 @@ class ChangeSetPushTest {
         Files.writeString(work.resolve("src/top-gone"), "x");
         String[] url = new String[1];
         try (AutoCloseable t = target(kind, mod, url)) {
-            Path all = Files.writeString(work.resolve("all"), "./\n");
-            assertEquals(0, push(protocol, all, work.resolve("src"), url[0]).exitCode());
+            pushWholeTree(protocol, url[0]);
             Files.writeString(mod.resolve("dir/only-on-the-target"), "not in any change set");
 
             Files.delete(dir.resolve("a[1]*.txt"));
@@ -114,6 +120,33 @@ class ChangeSetPushTest {
     }
 
     /**
+     * A tree in the set (a directory created again, say) is sent whole and its extras on the target go, even when
+     * the set also names a deletion inside it: that deletion must not turn the tree's directory into one whose
+     * other entries are protected.
+     */
+    @ParameterizedTest(name = "{0} daemon, protocol {1}")
+    @CsvSource({"stock, 32", "ours, 32"})
+    void aTreeInTheSetIsSyncedWholeEvenWithADeletionInsideIt(String kind, int protocol) throws Exception {
+        Path src = Files.createDirectories(work.resolve("src/tree"));
+        Path mod = Files.createDirectories(work.resolve("mod"));
+        Files.writeString(src.resolve("x"), "x");
+        Files.writeString(src.resolve("stale"), "old tree");
+        String[] url = new String[1];
+        try (AutoCloseable t = target(kind, mod, url)) {
+            pushWholeTree(protocol, url[0]);
+            PushInteropTest.deleteTree(src);
+            Files.createDirectories(src);
+            Files.writeString(src.resolve("fresh"), "new tree");
+            Path list = Files.writeString(work.resolve("list"), "tree/\ntree/x\n");
+            Cli r = push(protocol, list, work.resolve("src"), url[0]);
+            assertEquals(0, r.exitCode(), r::toString);
+        }
+        assertEquals("new tree", Files.readString(mod.resolve("tree/fresh")));
+        assertFalse(Files.exists(mod.resolve("tree/x")));
+        assertFalse(Files.exists(mod.resolve("tree/stale")), "the tree's extras were protected");
+    }
+
+    /**
      * A named path that cannot be read (here a name longer than NAME_MAX: the tests run as root, which reads
      * everything else) is reported and left out; the rest of the set lands, deletions included, with rsync's
      * exit 23 and no exception that would make the mirror send the same batch again forever.
@@ -126,8 +159,7 @@ class ChangeSetPushTest {
         Files.writeString(src.resolve("gone.txt"), "old");
         String[] url = new String[1];
         try (AutoCloseable t = target(kind, mod, url)) {
-            Path all = Files.writeString(work.resolve("all"), "./\n");
-            assertEquals(0, push(protocol, all, work.resolve("src"), url[0]).exitCode());
+            pushWholeTree(protocol, url[0]);
             Files.delete(src.resolve("gone.txt"));
             Files.writeString(src.resolve("new.txt"), "new");
             Path list = Files.writeString(work.resolve("list"),
