@@ -31,12 +31,51 @@ public final class PushOptions {
     public String checksumChoice = "auto";
     /** Highest protocol we offer (30..32), so old-server behaviour can be reproduced. */
     public int protocol = 32;
+    /** rsync's --link-dest: a directory of the module (absolute: from the module's root) holding basis files. */
+    public String linkDest;
+    /** rsync's --fuzzy: a file missing on the daemon takes a similar file of its directory as basis. */
+    public boolean fuzzy;
+    /**
+     * Whether a change set's moved paths are sent first with their old copy as basis ({@link MoveSessions}); off
+     * once a daemon refused the options that needs.
+     */
+    public volatile boolean sendMovesWithBasis = true;
 
     /** The deadline for any single wait on the network when the user set no --timeout. */
     public static final int DEFAULT_IO_TIMEOUT_SECONDS = 600;
 
     public long ioTimeoutMillis() {
         return (timeoutSeconds > 0 ? timeoutSeconds : DEFAULT_IO_TIMEOUT_SECONDS) * 1000L;
+    }
+
+    /** A copy, for a session that changes some options. */
+    public PushOptions copy() {
+        PushOptions o = new PushOptions();
+        o.recursive = recursive;
+        o.links = links;
+        o.perms = perms;
+        o.times = times;
+        o.group = group;
+        o.owner = owner;
+        o.devices = devices;
+        o.specials = specials;
+        o.hardLinks = hardLinks;
+        o.delete = delete;
+        o.dryRun = dryRun;
+        o.numericIds = numericIds;
+        o.verbose = verbose;
+        o.filters = filters;
+        o.user = user;
+        o.passwordFile = passwordFile;
+        o.password = password;
+        o.timeoutSeconds = timeoutSeconds;
+        o.connectTimeoutSeconds = connectTimeoutSeconds;
+        o.checksumChoice = checksumChoice;
+        o.protocol = protocol;
+        o.linkDest = linkDest;
+        o.fuzzy = fuzzy;
+        o.sendMovesWithBasis = sendMovesWithBasis;
+        return o;
     }
 
     /** Everything -a implies off: callers switch on what they need. */

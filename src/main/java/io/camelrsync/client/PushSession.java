@@ -56,7 +56,8 @@ public final class PushSession {
     private final boolean contentsOnly;
     private final RsyncTarget target;
     private final PushOptions options;
-    private final ChangeSet changes;
+    /** What this session sends: the change set given, less the moved paths sent before it by MoveSessions. */
+    private ChangeSet changes;
     private final PushListener listener;
     private final TransferStats stats = new TransferStats();
     private volatile String lastDaemonError;
@@ -79,6 +80,9 @@ public final class PushSession {
 
     public TransferStats run() throws IOException {
         long start = System.nanoTime();
+        if (changes != null && !changes.moves().isEmpty()) {
+            changes = new MoveSessions(source, target, options, listener, stats).send(changes);
+        }
         EntrySource scan = startScan(); // reads the tree on the scan pool while we connect and log in
         try (Socket socket = connect()) {
             transfer(socket, scan);
@@ -182,8 +186,8 @@ public final class PushSession {
             int ioError = sendFiles(data, out, mux, files, algorithm, seed,
                     (compat & CF_CHKSUM_SEED_FIX) != 0, scan.ioError());
             readGoodbye(data, out, protocol);
-            stats.bytesSent = mux.bytesWritten();
-            stats.bytesReceived = reader.bytesRead();
+            stats.bytesSent += mux.bytesWritten();
+            stats.bytesReceived += reader.bytesRead();
             if (scan instanceof ScanResult named && named.unreadable() > 0) {
                 sawTransferError = true; // rsync's exit 23: some named paths could not be read
             }
@@ -262,6 +266,9 @@ public final class PushSession {
         if (transfersEveryNamedFile()) {
             b.append('I');
         }
+        if (options.fuzzy) {
+            b.append('y');
+        }
         // Capabilities as the rsync release of each protocol sent them; never 'i' (no incremental recursion).
         b.append("e.").append(switch (options.protocol) {
             case 30 -> "L";
@@ -277,6 +284,10 @@ public final class PushSession {
         }
         if (options.delete) {
             args.add("--delete");
+        }
+        if (options.linkDest != null) {
+            args.add("--link-dest"); // options.c server_options: the option, then the directory
+            args.add(options.linkDest);
         }
         if (options.numericIds) {
             args.add("--numeric-ids");

@@ -17,6 +17,8 @@ public final class TransferStats {
     public long bytesReceived;
     public long fileListBytes;
     public long elapsedMillis;
+    /** The daemon refused the options that send moved paths with their old copy as basis. */
+    public boolean basisRefused;
     /** 0, or 23 / 24 when some files were not transferred or vanished. */
     public int exitCode;
 

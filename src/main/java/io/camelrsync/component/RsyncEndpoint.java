@@ -95,6 +95,8 @@ public class RsyncEndpoint extends DefaultEndpoint {
 
     /** One push at a time per target, so a later change set can never overtake an earlier one. */
     private final Object pushLock = new Object();
+    /** Set when the daemon refused the options that send moved paths with their old copy as basis. */
+    private volatile boolean basisRefused;
 
     public RsyncEndpoint(String uri, RsyncComponent component) {
         super(uri, component);
@@ -161,7 +163,13 @@ public class RsyncEndpoint extends DefaultEndpoint {
             rules = rules.withExcludeFrom(Path.of(excludeFrom));
         }
         o.filters = rules;
+        o.sendMovesWithBasis = !basisRefused;
         return o;
+    }
+
+    /** The daemon refused --link-dest/--fuzzy once: later pushes send moved paths whole without asking again. */
+    void basisRefused() {
+        basisRefused = true;
     }
 
     private static String[] split(String list) {

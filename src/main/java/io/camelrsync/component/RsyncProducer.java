@@ -53,6 +53,10 @@ public class RsyncProducer extends DefaultProducer {
                         + e.exitCode() + "): " + e.getMessage(), e);
             }
         }
+        if (stats.basisRefused) {
+            ep.basisRefused();
+            LOG.info("{} refuses --link-dest/--fuzzy: moved paths are sent whole to it", ep.target());
+        }
         in.setHeader(RsyncConstants.FILES, stats.files);
         in.setHeader(RsyncConstants.FILES_TRANSFERRED, stats.transferredFiles);
         in.setHeader(RsyncConstants.LITERAL_BYTES, stats.literalBytes);

@@ -3,8 +3,10 @@ package io.camelrsync.flist;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -15,10 +17,12 @@ import java.util.Set;
 public final class ChangeSet {
     private final Set<String> paths;
     private final Set<String> trees;
+    private final Map<String, String> moves;
 
-    private ChangeSet(Set<String> paths, Set<String> trees) {
+    private ChangeSet(Set<String> paths, Set<String> trees, Map<String, String> moves) {
         this.paths = Collections.unmodifiableSet(paths);
         this.trees = Collections.unmodifiableSet(trees);
+        this.moves = Collections.unmodifiableMap(moves);
     }
 
     public static ChangeSet of(Collection<String> paths) {
@@ -39,25 +43,53 @@ public final class ChangeSet {
         return trees;
     }
 
+    /**
+     * Paths that were moved here, each with the path it had before (new path to old path). A pusher may send a
+     * moved path with its old copy on the receiver as basis, before the deletion of the old path, so that its
+     * bytes need not cross the wire again; otherwise it is sent as a tree. Paths below a moved path are the ones
+     * changed after the move.
+     */
+    public Map<String, String> moves() {
+        return moves;
+    }
+
+    /**
+     * This set without moves: each of {@code sent} (moved paths already on the receiver) left out but for its
+     * parent directory, whose mtime the move changed; the others as trees.
+     */
+    public ChangeSet withMovesSent(Set<String> sent) {
+        Set<String> t = new LinkedHashSet<>(trees);
+        Set<String> p = new LinkedHashSet<>(paths);
+        moves.forEach((to, from) -> {
+            if (!sent.contains(to)) {
+                t.add(to); // not sent with its old copy as basis: it goes whole
+            } else if (to.indexOf('/') > 0) {
+                p.add(to.substring(0, to.lastIndexOf('/')));
+            }
+        });
+        return new ChangeSet(p, t, new LinkedHashMap<>());
+    }
+
     public boolean isEmpty() {
-        return paths.isEmpty() && trees.isEmpty();
+        return paths.isEmpty() && trees.isEmpty() && moves.isEmpty();
     }
 
     public int size() {
-        return paths.size() + trees.size();
+        return paths.size() + trees.size() + moves.size();
     }
 
     /** Both sets, trees first, as "path" and "path/" (the text form the component and CLI accept). */
     public List<String> toLines() {
         List<String> out = new ArrayList<>();
         trees.forEach(t -> out.add(t + "/"));
+        moves.keySet().forEach(t -> out.add(t + "/"));
         out.addAll(paths);
         return out;
     }
 
     @Override
     public String toString() {
-        return "ChangeSet" + toLines();
+        return "ChangeSet" + toLines() + (moves.isEmpty() ? "" : " moved " + moves);
     }
 
     /**
@@ -94,6 +126,7 @@ public final class ChangeSet {
     public static final class Builder {
         private final Set<String> paths = new LinkedHashSet<>();
         private final Set<String> trees = new LinkedHashSet<>();
+        private final Map<String, String> moves = new LinkedHashMap<>();
 
         /** Adds a path; a trailing "/" asks for the whole subtree. */
         public Builder add(String raw) {
@@ -112,8 +145,14 @@ public final class ChangeSet {
             return this;
         }
 
+        /** A path moved from {@code from} to {@code to} (both normalized here). */
+        public Builder move(String from, String to) {
+            moves.put(normalize(to), normalize(from));
+            return this;
+        }
+
         public ChangeSet build() {
-            return new ChangeSet(new LinkedHashSet<>(paths), new LinkedHashSet<>(trees));
+            return new ChangeSet(new LinkedHashSet<>(paths), new LinkedHashSet<>(trees), new LinkedHashMap<>(moves));
         }
     }
 }

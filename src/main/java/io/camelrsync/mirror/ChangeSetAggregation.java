@@ -5,8 +5,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.apache.camel.AggregationStrategy;
 import org.apache.camel.Exchange;
@@ -14,15 +17,21 @@ import org.apache.camel.Predicate;
 
 /**
  * Merges file-watch events into one change set per batch. A created directory is sent as a whole tree (a moved-in
- * or copied tree raises no event for what is already inside it); any other event names its own path, and a path
- * that no longer exists when pushed is deleted on the target. With hard links kept, a changed file that has other
+ * or copied tree raises no event for what is already inside it), unless the {@link DirectoryIndex} knows it as a
+ * directory moved within the source: then it is a move, pushed with its old copy on the target as basis, and only
+ * what changed in it after the move is named. Any other event names its own path, and a path that no longer exists
+ * when pushed is deleted on the target. With hard links kept, a changed file that has other
  * names is pushed with a full sync, since its partners can be anywhere in the tree.
  */
 public class ChangeSetAggregation implements AggregationStrategy, Predicate {
     private static final String EVENT_TYPE = "CamelFileEventType";
     private static final String RELATIVE_PATH = "CamelFileRelativePath";
 
+    /** Below this size a moved file is sent again: a session of its own would cost more. */
+    static final long MIN_MOVED_FILE_BYTES = 64 * 1024;
+
     private Path source;
+    private DirectoryIndex directories;
     private long maxAgeMillis = 1000;
     private int maxPaths = 20_000;
     private boolean hardLinks;
@@ -62,6 +71,13 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
         private final long firstNanos = System.nanoTime();
         private final Set<String> trees = new LinkedHashSet<>();
         private final Set<String> paths = new LinkedHashSet<>();
+        /** Moved directories and files: new path to old path. */
+        private final Map<String, String> moves = new LinkedHashMap<>();
+        /** Regular files that appeared without being written (a rename or a link), with their size. */
+        private final Map<String, Long> appeared = new LinkedHashMap<>();
+        private final Set<String> written = new HashSet<>();
+        /** Deleted paths that were gone when their event arrived. */
+        private final Set<String> gone = new LinkedHashSet<>();
         private boolean full;
 
         void add(String type, String relative) {
@@ -73,34 +89,84 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
                 full = true; // the root itself: only a full sync describes it
                 return;
             }
-            boolean inNewTree = underTree(rel);
-            if (inNewTree && !(hardLinks && "CREATE".equals(type))) {
+            for (String now : directories.whereNow(rel)) {
+                addPath(type, now);
+            }
+        }
+
+        private void addPath(String type, String rel) {
+            boolean create = "CREATE".equals(type);
+            if ("DELETE".equals(type)) {
+                directories.deleted(rel);
+            } else if (!create) {
+                written.add(rel);
+            }
+            boolean inNewTree = under(rel, trees);
+            boolean inMoved = !inNewTree && under(rel, moves.keySet());
+            if ((inNewTree || inMoved) && !create) {
+                if (inMoved) {
+                    paths.add(rel); // changed after the move: the push transfers it whatever its size and mtime
+                }
                 return; // a new tree is pushed whole: its writes cost no stat each
             }
             Now now = now(source.resolve(rel));
-            if (inNewTree) { // only a link to a file outside the tree matters here
+            if (inNewTree || inMoved) {
+                // what the watcher reports of a tree that appeared: it goes with the tree
+                if (now != null && now.directory()) {
+                    String from = directories.created(rel, now.key());
+                    if (from != null) {
+                        paths.add(from); // moved in from elsewhere in the source: deleted there
+                    }
+                }
                 full = hardLinks && now != null && now.linkedElsewhere();
                 return;
             }
-            if (now != null && now.directory() && "CREATE".equals(type)) {
-                trees.add(rel);
-            } else {
-                paths.add(rel);
-                full = hardLinks && now != null && now.linkedElsewhere();
+            if (now != null && now.directory() && create) {
+                String from = directories.created(rel, now.key());
+                if (from != null) {
+                    moves.put(rel, from);
+                    paths.add(from);
+                } else {
+                    trees.add(rel);
+                }
+                return;
             }
+            paths.add(rel);
+            if (now == null && "DELETE".equals(type)) {
+                gone.add(rel);
+            } else if (now != null && now.regular() && create) {
+                appeared.put(rel, now.size());
+            }
+            full = hardLinks && now != null && now.linkedElsewhere();
         }
 
-        private boolean underTree(String rel) {
-            for (int slash = rel.lastIndexOf('/'); slash > 0; slash = rel.lastIndexOf('/', slash - 1)) {
-                if (trees.contains(rel.substring(0, slash))) {
-                    return true;
+        /**
+         * A file that appeared unwritten where a file of the same name in another directory, or another file of
+         * its directory, was deleted, is taken as moved from there. A wrong guess costs only the basis it offers:
+         * the transfer checks every block.
+         */
+        private void pairMovedFiles() {
+            Set<String> taken = new HashSet<>(moves.values());
+            for (Map.Entry<String, Long> a : appeared.entrySet()) {
+                String to = a.getKey();
+                if (a.getValue() < MIN_MOVED_FILE_BYTES || written.contains(to) || gone.contains(to)
+                        || !paths.contains(to)) {
+                    continue;
+                }
+                for (String from : gone) {
+                    if (!taken.contains(from) && !from.equals(to) && (name(from).equals(name(to))
+                            || Objects.equals(parentOf(from), parentOf(to)))) {
+                        moves.put(to, from);
+                        paths.remove(to);
+                        taken.add(from);
+                        break;
+                    }
                 }
             }
-            return false;
         }
 
         int size() {
-            return full ? maxPaths : trees.size() + paths.size();
+            return full ? maxPaths : trees.size() + paths.size() + moves.size();
         }
 
         long ageMillis() {
@@ -108,20 +174,57 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
         }
 
         ChangeSet toChangeSet() {
-            return full ? ChangeSets.fullSync() : ChangeSets.build(trees, paths, maxPaths);
+            pairMovedFiles();
+            directories.settle();
+            return full ? ChangeSets.fullSync() : ChangeSets.build(trees, paths, moves, maxPaths);
         }
     }
 
-    /** What an event's path is when the event arrives: a directory, a file with other names; null when gone. */
-    private record Now(boolean directory, boolean linkedElsewhere) {
+    /** True when an ancestor of {@code path} is in {@code dirs}. */
+    private static boolean under(String path, Set<String> dirs) {
+        if (dirs.isEmpty()) {
+            return false;
+        }
+        for (String p = parentOf(path); p != null; p = parentOf(p)) {
+            if (dirs.contains(p)) {
+                return true;
+            }
+        }
+        return false;
     }
 
-    /** One lstat per event: the mode and the link count together. */
+    private static String parentOf(String path) {
+        int slash = path.lastIndexOf('/');
+        return slash < 0 ? null : path.substring(0, slash);
+    }
+
+    private static String name(String path) {
+        return path.substring(path.lastIndexOf('/') + 1);
+    }
+
+    /** What an event's path is when the event arrives; null when gone. */
+    private record Now(int type, int nlink, Object key, long size) {
+        boolean directory() {
+            return type == 0040000;
+        }
+
+        boolean regular() {
+            return type == 0100000;
+        }
+
+        /** A file with other names, which may be anywhere in the tree. */
+        boolean linkedElsewhere() {
+            return regular() && nlink > 1;
+        }
+    }
+
+    /** One lstat per event. */
     private static Now now(Path p) {
         try {
-            Map<String, Object> a = Files.readAttributes(p, "unix:mode,nlink", LinkOption.NOFOLLOW_LINKS);
-            int type = (Integer) a.get("mode") & 0170000;
-            return new Now(type == 0040000, type == 0100000 && (Integer) a.get("nlink") > 1);
+            Map<String, Object> a = Files.readAttributes(p, "unix:mode,nlink,fileKey,size",
+                    LinkOption.NOFOLLOW_LINKS);
+            return new Now((Integer) a.get("mode") & 0170000, (Integer) a.get("nlink"), a.get("fileKey"),
+                    (Long) a.get("size"));
         } catch (IOException e) {
             return null; // gone again: the push deletes it on the target
         }
@@ -129,10 +232,22 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
 
     public void setSource(String source) {
         this.source = Path.of(source).toAbsolutePath().normalize();
+        if (directories == null) { // routes without the shared index: this one learns directories as they appear
+            directories = new DirectoryIndex();
+            directories.setSource(source);
+        }
     }
 
     public String getSource() {
         return source == null ? null : source.toString();
+    }
+
+    public void setDirectories(DirectoryIndex directories) {
+        this.directories = directories;
+    }
+
+    public DirectoryIndex getDirectories() {
+        return directories;
     }
 
     public void setMaxAgeMillis(long maxAgeMillis) {

@@ -1,14 +1,16 @@
 package io.camelrsync.mirror;
 
 import io.camelrsync.flist.ChangeSet;
-import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
-import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * Change sets as the mirror combines them: a path below a tree is part of the tree, the tree "." is a full sync that
- * absorbs everything, and a set that grows past its bound becomes a full sync (bounded memory, nothing lost).
+ * absorbs everything, and a set that grows past its bound becomes a full sync (bounded memory, nothing lost). A
+ * moved path keeps the paths changed below it after the move, and a path moved twice keeps its first old path as
+ * basis.
  */
 public final class ChangeSets {
     private ChangeSets() {
@@ -32,26 +34,39 @@ public final class ChangeSets {
         trees.addAll(b.trees());
         Set<String> paths = new LinkedHashSet<>(a.paths());
         paths.addAll(b.paths());
-        return build(trees, paths, maxPaths);
+        Map<String, String> moves = new LinkedHashMap<>(a.moves());
+        b.moves().forEach((to, from) -> {
+            String first = moves.remove(from);
+            moves.put(to, first != null ? first : from);
+        });
+        return build(trees, paths, moves, maxPaths);
     }
 
-    /** A change set of these trees and paths, without entries a tree already covers. */
-    static ChangeSet build(Set<String> trees, Set<String> paths, int maxPaths) {
-        if (trees.contains(".") || trees.size() + paths.size() > maxPaths) {
+    /**
+     * A change set of these trees, paths and moves (new path to old), without entries a tree already covers; a
+     * move into a tree goes with the tree.
+     */
+    static ChangeSet build(Set<String> trees, Set<String> paths, Map<String, String> moves, int maxPaths) {
+        if (trees.contains(".") || trees.size() + paths.size() + moves.size() > maxPaths) {
             return fullSync();
         }
-        List<String> lines = new ArrayList<>();
+        ChangeSet.Builder b = ChangeSet.builder();
         for (String t : trees) {
             if (!underTree(parentOf(t), trees)) {
-                lines.add(t + "/");
+                b.add(t + "/");
             }
         }
+        moves.forEach((to, from) -> {
+            if (!underTree(to, trees)) {
+                b.move(from, to);
+            }
+        });
         for (String p : paths) {
             if (!underTree(p, trees)) {
-                lines.add(p);
+                b.add(p);
             }
         }
-        return ChangeSet.of(lines);
+        return b.build();
     }
 
     /** True when {@code path} or one of its ancestors is in {@code trees}. */

@@ -65,6 +65,7 @@ public class WatchGuard extends RoutePolicySupport {
     private static final String FULL_SYNC_URI = "direct:mirror-full-sync";
 
     private Path source;
+    private DirectoryIndex directories;
     private long maxUserWatches;
     private final AtomicInteger recoveries = new AtomicInteger();
     /** Recovery restarts the watch route, which must not happen on the watcher's own thread. */
@@ -151,7 +152,10 @@ public class WatchGuard extends RoutePolicySupport {
                     + (Files.exists(source) ? "" : " (it does not exist: create it or fix mirror.source)"));
         }
         long limit = maxUserWatches > 0 ? maxUserWatches : InotifyLimits.maxUserWatches();
-        InotifyLimits.check(source, InotifyLimits.countDirectories(source), limit);
+        // the walk that counts the directories also files them for recognising moves
+        long directories = this.directories != null ? this.directories.rebuild()
+                : InotifyLimits.countDirectories(source);
+        InotifyLimits.check(source, directories, limit);
     }
 
     /**
@@ -252,6 +256,14 @@ public class WatchGuard extends RoutePolicySupport {
     /** Full syncs this guard has sent to recover lost events (the start-up sync is not one of them). */
     public int getRecoveries() {
         return recoveries.get();
+    }
+
+    public void setDirectories(DirectoryIndex directories) {
+        this.directories = directories;
+    }
+
+    public DirectoryIndex getDirectories() {
+        return directories;
     }
 
     public void setSource(String source) {

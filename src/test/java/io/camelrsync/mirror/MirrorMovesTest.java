@@ -1,0 +1,105 @@
+package io.camelrsync.mirror;
+
+import static io.camelrsync.mirror.MirrorTrees.await;
+import static io.camelrsync.mirror.MirrorTrees.awaitSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.camelrsync.testing.RsyncDaemon;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Moves inside the source reach a stock rsync daemon without their bytes on the wire again (the old copy on the
+ * target is the basis), and what is written into a moved directory afterwards is not lost (the JDK's watch keys go
+ * on naming the old path).
+ */
+class MirrorMovesTest {
+    private static final int FILE = 256 * 1024;
+
+    @TempDir
+    Path work;
+
+    /** Into a stock daemon the moves send no file data; ours refuses --link-dest, and the moves arrive whole. */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void movesSendNoFileDataAndLaterWritesArrive(boolean stock) throws Exception {
+        Path src = Files.createDirectories(work.resolve("src"));
+        Path dst = Files.createDirectories(work.resolve("mirror"));
+        Random rnd = new Random(7);
+        Path tree = Files.createDirectories(src.resolve("photos/2023/raw"));
+        for (int i = 0; i < 20; i++) {
+            Files.write((i % 2 == 0 ? tree : tree.getParent()).resolve("img" + i + ".bin"), bytes(rnd, FILE));
+        }
+        Files.write(src.resolve("photos/big.iso"), bytes(rnd, 4 * FILE));
+        Files.createDirectories(src.resolve("archive"));
+        Map<String, String> settings = new HashMap<>(Map.of("mirror.source", src.toString()));
+        if (stock) {
+            settings.put("mirror.daemon.enabled", "false");
+        } else { // the embedded default target: our daemon
+            settings.put("mirror.daemon.path", dst.toString());
+            settings.put("mirror.daemon.config", work.resolve("rsyncd.conf").toString());
+            settings.put("mirror.daemon.port", String.valueOf(RsyncDaemon.freePort()));
+            EmbeddedTarget.prepare(MirrorSettings.load(settings));
+        }
+        try (RsyncDaemon daemon = RsyncDaemon.start(work.resolve("daemon"), RsyncDaemon.module("mirror", dst))) {
+            if (stock) {
+                settings.put("mirror.targets", daemon.url("mirror"));
+            }
+            check(MirrorRun.start(settings), src, dst, stock);
+        }
+    }
+
+    private static void check(MirrorRun started, Path src, Path dst, boolean stock) throws Exception {
+        Random rnd = new Random(8);
+        try (MirrorRun run = started) {
+            BatchLog batches = run.context.getRegistry().lookupByNameAndType("batchLog", BatchLog.class);
+            awaitSame(src, dst, 30_000);
+            long total = 24L * FILE; // what is moved below
+
+            long before = settled(run, batches);
+            Files.move(src.resolve("photos/2023"), src.resolve("archive/2023-old")); // across directories
+            Files.move(src.resolve("photos/big.iso"), src.resolve("photos/big-renamed.iso")); // in its directory
+            awaitSame(src, dst, 30_000);
+            long sent = settled(run, batches) - before;
+            assertTrue(!stock || sent < total / 100, "moves sent " + sent + " literal bytes of " + total);
+
+            before = settled(run, batches);
+            Files.move(src.resolve("photos/big-renamed.iso"), src.resolve("archive/big-renamed.iso")); // same name
+            Files.move(src.resolve("archive/2023-old"), src.resolve("archive/2023")); // moved again
+            awaitSame(src, dst, 30_000);
+            sent = settled(run, batches) - before;
+            assertTrue(!stock || sent < total / 100, "second moves sent " + sent + " literal bytes of " + total);
+
+            // the watch keys of the moved directories still carry their first paths: the writes must still land
+            Path inMoved = src.resolve("archive/2023/raw/img0.bin");
+            Files.write(inMoved, bytes(rnd, FILE));
+            Files.write(src.resolve("archive/2023/img1.bin"), bytes(rnd, 100), StandardOpenOption.APPEND);
+            Files.writeString(src.resolve("archive/2023/raw/new.txt"), "created after the moves\n");
+            Files.createDirectories(src.resolve("archive/2023/raw/later"));
+            Files.writeString(src.resolve("archive/2023/raw/later/x.txt"), "in a new directory of a moved one\n");
+            awaitSame(src, dst, 30_000);
+        }
+    }
+
+    /** The literal bytes of all batches once none is in flight. */
+    private static long settled(MirrorRun run, BatchLog batches) throws Exception {
+        await(() -> run.context.getInflightRepository().size() == 0, 10_000, "no batch in flight");
+        return batches.getLiteralBytes();
+    }
+
+    private static byte[] bytes(Random rnd, int n) {
+        byte[] b = new byte[n];
+        rnd.nextBytes(b);
+        return b;
+    }
+}
