@@ -5,6 +5,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -29,6 +32,7 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
 
     /** Below this size a moved file is sent again: a session of its own would cost more. */
     static final long MIN_MOVED_FILE_BYTES = 64 * 1024;
+    private static final Duration CTIME_MARGIN = Duration.ofMillis(20);
 
     private Path source;
     private DirectoryIndex directories;
@@ -121,6 +125,9 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
                 full = hardLinks && now != null && now.linkedElsewhere();
                 return;
             }
+            if (create && now != null && isWalkReport(rel, now)) {
+                return;
+            }
             if (now != null && now.directory() && create) {
                 String from = directories.created(rel, now.key());
                 if (from != null) {
@@ -138,6 +145,21 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
                 appeared.put(rel, now.size());
             }
             full = hardLinks && now != null && now.linkedElsewhere();
+        }
+
+        /**
+         * Whether a creation is the watcher walking a tree it reported before (it registers a new or moved
+         * directory by walking it, and those reports may fall into a later batch): a directory the index holds at
+         * this path already, or a file unwritten in this batch and unchanged since before its directory was found
+         * moved, which the move's own session sends. The margin covers the kernel's coarse ctime clock.
+         */
+        private boolean isWalkReport(String rel, Now now) {
+            if (now.directory()) {
+                return directories.knows(rel, now.key());
+            }
+            Instant moved = directories.movedAt(rel);
+            return moved != null && now.regular() && !written.contains(rel)
+                    && now.ctime().isBefore(moved.minus(CTIME_MARGIN));
         }
 
         /**
@@ -203,7 +225,7 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
     }
 
     /** What an event's path is when the event arrives; null when gone. */
-    private record Now(int type, int nlink, Object key, long size) {
+    private record Now(int type, int nlink, Object key, long size, Instant ctime) {
         boolean directory() {
             return type == 0040000;
         }
@@ -221,10 +243,10 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
     /** One lstat per event. */
     private static Now now(Path p) {
         try {
-            Map<String, Object> a = Files.readAttributes(p, "unix:mode,nlink,fileKey,size",
+            Map<String, Object> a = Files.readAttributes(p, "unix:mode,nlink,fileKey,size,ctime",
                     LinkOption.NOFOLLOW_LINKS);
             return new Now((Integer) a.get("mode") & 0170000, (Integer) a.get("nlink"), a.get("fileKey"),
-                    (Long) a.get("size"));
+                    (Long) a.get("size"), ((FileTime) a.get("ctime")).toInstant());
         } catch (IOException e) {
             return null; // gone again: the push deletes it on the target
         }

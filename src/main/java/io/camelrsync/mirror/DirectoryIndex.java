@@ -8,6 +8,8 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -35,6 +37,10 @@ public class DirectoryIndex {
     /** Relative path ("." for the root) to file key, sorted so a subtree is one range. */
     private final NavigableMap<String, Object> keyByPath = new TreeMap<>();
     private final Map<Object, String> pathByKey = new HashMap<>();
+    /** How long the watcher's late reports of a moved tree's contents are recognised as such. */
+    private static final Duration RECENT = Duration.ofMinutes(1);
+    /** Directories found moved lately, with the time they were found. */
+    private final Map<String, Instant> recentMoves = new HashMap<>();
     /** Deleted paths of the batch being collected that held directories. */
     private final Set<String> vanished = new HashSet<>();
     /** A path a directory had before it moved, as the watcher keeps reporting it, to that directory's key. */
@@ -54,6 +60,7 @@ public class DirectoryIndex {
         pathByKey.clear();
         vanished.clear();
         staleNames.clear();
+        recentMoves.clear();
         try {
             Files.walkFileTree(source, new SimpleFileVisitor<>() {
                 @Override
@@ -100,7 +107,32 @@ public class DirectoryIndex {
             put(rel + e.getKey().substring(old.length()), e.getValue());
         }
         staleNames.put(old, key);
+        recentMoves.put(rel, Instant.now());
         return old;
+    }
+
+    /**
+     * Whether the index holds this directory at this path already: the watcher reports the directories of a new
+     * or moved tree again when it walks it to register them, possibly in a later batch.
+     */
+    public synchronized boolean knows(String rel, Object key) {
+        return key.equals(keyByPath.get(rel));
+    }
+
+    /** When the directory holding {@code rel} (or an ancestor of it) was found moved, in the last minute; else null. */
+    public synchronized Instant movedAt(String rel) {
+        if (recentMoves.isEmpty()) {
+            return null;
+        }
+        Instant horizon = Instant.now().minus(RECENT);
+        recentMoves.values().removeIf(t -> t.isBefore(horizon));
+        for (String a = parentOf(rel); a != null; a = parentOf(a)) {
+            Instant t = recentMoves.get(a);
+            if (t != null) {
+                return t;
+            }
+        }
+        return null;
     }
 
     /**

@@ -88,6 +88,18 @@ class MirrorMovesTest {
             Files.createDirectories(src.resolve("archive/2023/raw/later"));
             Files.writeString(src.resolve("archive/2023/raw/later/x.txt"), "in a new directory of a moved one\n");
             awaitSame(src, dst, 30_000);
+
+            // a rename in the middle of a burst of other changes, some of them in the renamed tree
+            Path burst = Files.createDirectories(src.resolve("burst"));
+            for (int i = 0; i < 300; i++) {
+                Files.write(burst.resolve("n" + i), bytes(rnd, 2000));
+                if (i == 150) {
+                    Files.move(src.resolve("archive/2023"), src.resolve("photos/2024"));
+                } else if (i > 150 && i % 30 == 0) {
+                    Files.write(src.resolve("photos/2024/raw/n" + i), bytes(rnd, 3000));
+                }
+            }
+            awaitSame(src, dst, 30_000);
         }
     }
 
