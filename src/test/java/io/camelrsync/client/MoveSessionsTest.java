@@ -1,0 +1,69 @@
+package io.camelrsync.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.camelrsync.flist.ChangeSet;
+import io.camelrsync.testing.RsyncDaemon;
+import io.camelrsync.testing.TreeSnapshot;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A change set's moves pushed into a stock daemon, below a path of the module: the moved directory and files
+ * arrive without literal data (their old copies are the basis), names with spaces included, and the old paths
+ * are gone.
+ */
+@Timeout(120)
+class MoveSessionsTest {
+    @TempDir
+    Path work;
+
+    @ParameterizedTest(name = "protocol {0}")
+    @ValueSource(ints = {30, 32})
+    void movesArriveWithoutTheirBytes(int protocol) throws Exception {
+        Path src = Files.createDirectories(work.resolve("src"));
+        Path mod = Files.createDirectories(work.resolve("mod"));
+        Path dst = mod.resolve("sub");
+        Random rnd = new Random(protocol);
+        Files.createDirectories(src.resolve("old dir/inner"));
+        Files.createDirectories(src.resolve("other"));
+        for (int i = 0; i < 5; i++) {
+            Files.write(src.resolve("old dir/inner/f" + i), bytes(rnd, 200_000));
+        }
+        Files.write(src.resolve("other/a file.bin"), bytes(rnd, 300_000));
+        Files.write(src.resolve("other/renamed-from.bin"), bytes(rnd, 310_000)); // fuzzy prefers equal size and mtime
+        try (RsyncDaemon daemon = RsyncDaemon.start(work.resolve("daemon"), RsyncDaemon.module("m", mod))) {
+            RsyncTarget target = RsyncTarget.parse(daemon.url("m") + "/sub/", RsyncTarget.DEFAULT_PORT);
+            PushOptions o = new PushOptions();
+            o.delete = true;
+            o.protocol = protocol;
+            new PushSession(src, true, target, o, null, new PushListener() { }).run();
+
+            Files.createDirectories(src.resolve("new place"));
+            Files.move(src.resolve("old dir"), src.resolve("new place/moved dir"));
+            Files.move(src.resolve("other/a file.bin"), src.resolve("new place/a file.bin"));
+            Files.move(src.resolve("other/renamed-from.bin"), src.resolve("other/renamed-to.bin"));
+            ChangeSet moves = ChangeSet.builder()
+                    .add("new place").add("old dir").add("other/a file.bin").add("other/renamed-from.bin")
+                    .move("old dir", "new place/moved dir")
+                    .move("other/a file.bin", "new place/a file.bin")
+                    .move("other/renamed-from.bin", "other/renamed-to.bin").build();
+            TransferStats s = new PushSession(src, true, target, o, moves, new PushListener() { }).run();
+            assertEquals(0, s.exitCode);
+            assertTrue(s.literalBytes < 10_000, "moves sent " + s.literalBytes + " literal bytes");
+            TreeSnapshot.assertSameTree(src, dst);
+        }
+    }
+
+    private static byte[] bytes(Random rnd, int n) {
+        byte[] b = new byte[n];
+        rnd.nextBytes(b);
+        return b;
+    }
+}
