@@ -31,6 +31,49 @@ public final class PushOptions {
     public String checksumChoice = "auto";
     /** Highest protocol we offer (30..32), so old-server behaviour can be reproduced. */
     public int protocol = 32;
+    /** -b, --backup: the receiver keeps what it replaces or deletes; implied by {@link #backupDir}. */
+    public boolean backup;
+    /**
+     * --backup-dir: where the receiver keeps them, under their paths; a relative one is relative to the
+     * destination, and on a daemon an absolute one starts at the module's root.
+     */
+    public String backupDir;
+    /** --suffix: appended to each backup's name; null for rsync's default ("~", or nothing with a backupDir). */
+    public String suffix;
+
+    /** Whether the receiver is asked to keep what it replaces or deletes (options.c: --backup-dir implies -b). */
+    public boolean makesBackups() {
+        return backup || backupDir != null;
+    }
+
+    /** The backup dir as rsync's client sends it: leading "./" dropped, and "." meaning none (options.c). */
+    public String backupDirSent() {
+        if (backupDir == null) {
+            return null;
+        }
+        String d = backupDir;
+        while (d.startsWith("./")) {
+            d = d.substring(2);
+        }
+        return d.isEmpty() || d.equals(".") ? null : d;
+    }
+
+    /** The suffix in effect: the given one, else "" with a backup dir and "~" without (options.c). */
+    public String effectiveSuffix() {
+        return suffix != null ? suffix : backupDir != null ? "" : "~";
+    }
+
+    /** options.c parse_arguments' checks of --suffix, with its wording. */
+    public void checkBackupOptions() {
+        String s = effectiveSuffix();
+        if (s.indexOf('/') >= 0) {
+            throw new IllegalArgumentException("--suffix cannot contain slashes: " + s);
+        }
+        if (s.isEmpty() && backupDirSent() == null) {
+            throw new IllegalArgumentException("--suffix cannot be empty " + (backupDir != null
+                    ? "when --backup-dir is the same as the dest dir" : "without a --backup-dir"));
+        }
+    }
 
     /** The deadline for any single wait on the network when the user set no --timeout. */
     public static final int DEFAULT_IO_TIMEOUT_SECONDS = 600;
