@@ -5,7 +5,6 @@ import io.camelrsync.fs.Dir;
 import io.camelrsync.fs.FsException;
 import io.camelrsync.fs.Stat;
 import java.io.IOException;
-import java.util.List;
 
 /**
  * rsync's --backup on the receiving side (backup.c make_backup, get_backup_name): what a push replaces or
@@ -60,8 +59,8 @@ final class Backups implements AutoCloseable {
         if (a == null) {
             return Kept.ABSENT;
         }
-        if (a.isDirectory()) {
-            throw new IllegalArgumentException("directories are not backed up, their contents are: " + rel);
+        if (a.isDirectory()) { // one made meanwhile: make_backup keeps files, a directory's are kept one by one
+            throw new IOException("make_backup \"" + rel + "\": it is a directory now");
         }
         String backupName = name + plan.suffix();
         try (Dir to = plan.dir() == null ? dir.retain() : backupParent(rel)) {
@@ -237,11 +236,6 @@ final class Backups implements AutoCloseable {
         if (policy.times()) {
             made.setMtimeSelf(src.mtimeSeconds(), src.mtimeNanos());
         }
-    }
-
-    /** Where backups go, for messages: "beside" or the module-relative directory. */
-    List<String> dir() {
-        return plan.dir();
     }
 
     @Override

@@ -5,7 +5,9 @@ import io.camelrsync.fs.FsException;
 import io.camelrsync.fs.Stat;
 import io.camelrsync.protocol.MessageCode;
 import io.camelrsync.protocol.MultiplexWriter;
+import io.camelrsync.protocol.RsyncException;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -91,7 +93,7 @@ final class Deletions {
         if (!dryRun) {
             try {
                 tree.remove(n, a.isDirectory());
-            } catch (io.camelrsync.protocol.RsyncException | java.io.InterruptedIOException fatal) {
+            } catch (RsyncException | InterruptedIOException fatal) {
                 throw fatal;
             } catch (IOException e) {
                 FsException fe = e instanceof FsException f ? f : null;

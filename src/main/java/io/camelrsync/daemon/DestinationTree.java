@@ -7,6 +7,8 @@ import io.camelrsync.fs.Dir;
 import io.camelrsync.fs.FsException;
 import io.camelrsync.fs.NativeFile;
 import io.camelrsync.fs.Stat;
+import io.camelrsync.protocol.ExitCode;
+import io.camelrsync.protocol.RsyncException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -17,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BiPredicate;
 
 /**
  * The directory a push writes into, reached only through directory descriptors: every entry is a {@link Node}
@@ -88,7 +91,7 @@ final class DestinationTree implements AutoCloseable {
     private final Set<Temp> temps = ConcurrentHashMap.newKeySet();
     private volatile Stat freshFile;
     /** The client's and the module's rules, once read: what they protect stays when a directory is in the way. */
-    private volatile java.util.function.BiPredicate<String, Boolean> protectedPaths = (path, dir) -> false;
+    private volatile BiPredicate<String, Boolean> protectedPaths = (path, dir) -> false;
     private volatile boolean closed;
     private Map<Integer, String> userNames = Map.of();
     private Map<Integer, String> groupNames = Map.of();
@@ -106,7 +109,7 @@ final class DestinationTree implements AutoCloseable {
     }
 
     /** Paths (below the destination; is a directory) that must survive a directory removed to make way. */
-    void protect(java.util.function.BiPredicate<String, Boolean> rules) {
+    void protect(BiPredicate<String, Boolean> rules) {
         this.protectedPaths = rules;
     }
 
@@ -431,8 +434,7 @@ final class DestinationTree implements AutoCloseable {
         try {
             backups.keep(dst.dir, dst.name, dst.rel, false);
         } catch (IOException | RuntimeException e) {
-            throw new io.camelrsync.protocol.RsyncException(io.camelrsync.protocol.ExitCode.FILE_IO,
-                    "make_backup of \"" + dst.rel + "\" failed: " + e.getMessage(), e);
+            throw new RsyncException(ExitCode.FILE_IO, "make_backup of \"" + dst.rel + "\" failed: " + e.getMessage(), e);
         }
     }
 
