@@ -24,6 +24,9 @@ public class RsyncEndpointConfigurer extends PropertyConfigurerSupport implement
         RsyncEndpoint target = (RsyncEndpoint) obj;
         switch (ignoreCase ? name.toLowerCase() : name) {
         case "archive": target.setArchive(property(camelContext, boolean.class, value)); return true;
+        case "backup": target.setBackup(property(camelContext, boolean.class, value)); return true;
+        case "backupdir":
+        case "backupDir": target.setBackupDir(property(camelContext, java.lang.String.class, value)); return true;
         case "bridgeerrorhandler":
         case "bridgeErrorHandler": target.setBridgeErrorHandler(property(camelContext, boolean.class, value)); return true;
         case "checksum": target.setChecksum(property(camelContext, java.lang.String.class, value)); return true;
@@ -58,6 +61,7 @@ public class RsyncEndpointConfigurer extends PropertyConfigurerSupport implement
         case "sslContextParameters": target.setSslContextParameters(property(camelContext, org.apache.camel.support.jsse.SSLContextParameters.class, value)); return true;
         case "sslkeyfile":
         case "sslKeyFile": target.setSslKeyFile(property(camelContext, java.lang.String.class, value)); return true;
+        case "suffix": target.setSuffix(property(camelContext, java.lang.String.class, value)); return true;
         case "timeout": target.setTimeout(property(camelContext, int.class, value)); return true;
         case "username": target.setUsername(property(camelContext, java.lang.String.class, value)); return true;
         default: return false;
@@ -68,6 +72,9 @@ public class RsyncEndpointConfigurer extends PropertyConfigurerSupport implement
     public Class<?> getOptionType(String name, boolean ignoreCase) {
         switch (ignoreCase ? name.toLowerCase() : name) {
         case "archive": return boolean.class;
+        case "backup": return boolean.class;
+        case "backupdir":
+        case "backupDir": return java.lang.String.class;
         case "bridgeerrorhandler":
         case "bridgeErrorHandler": return boolean.class;
         case "checksum": return java.lang.String.class;
@@ -102,6 +109,7 @@ public class RsyncEndpointConfigurer extends PropertyConfigurerSupport implement
         case "sslContextParameters": return org.apache.camel.support.jsse.SSLContextParameters.class;
         case "sslkeyfile":
         case "sslKeyFile": return java.lang.String.class;
+        case "suffix": return java.lang.String.class;
         case "timeout": return int.class;
         case "username": return java.lang.String.class;
         default: return null;
@@ -113,6 +121,9 @@ public class RsyncEndpointConfigurer extends PropertyConfigurerSupport implement
         RsyncEndpoint target = (RsyncEndpoint) obj;
         switch (ignoreCase ? name.toLowerCase() : name) {
         case "archive": return target.isArchive();
+        case "backup": return target.isBackup();
+        case "backupdir":
+        case "backupDir": return target.getBackupDir();
         case "bridgeerrorhandler":
         case "bridgeErrorHandler": return target.isBridgeErrorHandler();
         case "checksum": return target.getChecksum();
@@ -147,6 +158,7 @@ public class RsyncEndpointConfigurer extends PropertyConfigurerSupport implement
         case "sslContextParameters": return target.getSslContextParameters();
         case "sslkeyfile":
         case "sslKeyFile": return target.getSslKeyFile();
+        case "suffix": return target.getSuffix();
         case "timeout": return target.getTimeout();
         case "username": return target.getUsername();
         default: return null;

@@ -23,8 +23,10 @@ public class RsyncEndpointUriFactory extends org.apache.camel.support.component.
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(27);
+        Set<String> props = new HashSet<>(30);
         props.add("archive");
+        props.add("backup");
+        props.add("backupDir");
         props.add("bridgeErrorHandler");
         props.add("checksum");
         props.add("config");
@@ -49,6 +51,7 @@ public class RsyncEndpointUriFactory extends org.apache.camel.support.component.
         props.add("sslCertFile");
         props.add("sslContextParameters");
         props.add("sslKeyFile");
+        props.add("suffix");
         props.add("timeout");
         props.add("username");
         PROPERTY_NAMES = Collections.unmodifiableSet(props);

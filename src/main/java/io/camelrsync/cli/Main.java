@@ -94,9 +94,10 @@ public final class Main {
                   push [rsync options] SRC rsync://[user@]host[:port]/module[/path]
                       Push SRC to a stock rsync daemon, speaking the rsync protocol (30-32) natively.
                       Options as rsync's: -a -v -q -r -l -p -t -g -o -D -H -n -P, --port=N, --progress,
-                      --delete, --exclude=PAT, --exclude-from=FILE, --include=PAT, --include-from=FILE,
-                      --filter=RULE, --password-file=FILE, --dry-run, --stats, --timeout=SECS,
-                      --contimeout=SECS, --numeric-ids, --checksum-choice=xxh128|xxh3|xxh64|md5,
+                      --delete, -b, --backup-dir=DIR, --suffix=SUFFIX, --exclude=PAT, --exclude-from=FILE,
+                      --include=PAT, --include-from=FILE, --filter=RULE, --password-file=FILE, --dry-run,
+                      --stats, --timeout=SECS, --contimeout=SECS, --numeric-ids,
+                      --checksum-choice=xxh128|xxh3|xxh64|md5,
                       --protocol=30|31|32, --files-from=FILE (a change set: one path a line).
                   daemon --config FILE [--port N] [--address A] [--ssl-cert FILE --ssl-key FILE] [--no-detach]
                       Serve the modules of an rsyncd.conf to stock rsync clients pushing to them

@@ -114,6 +114,15 @@ final class MirrorCommand {
         if (o.dryRun) {
             q.add("dryRun=true");
         }
+        if (o.backup) {
+            q.add("backup=true");
+        }
+        if (o.backupDir != null) {
+            q.add("backupDir=RAW(" + o.backupDir + ")");
+        }
+        if (o.suffix != null) {
+            q.add("suffix=RAW(" + o.suffix + ")");
+        }
         if (o.timeoutSeconds > 0) {
             q.add("timeout=" + o.timeoutSeconds);
         }

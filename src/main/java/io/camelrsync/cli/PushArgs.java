@@ -26,6 +26,15 @@ final class PushArgs {
      * its own) is handed to it first, so commands can extend rsync's option set.
      */
     void parseInto(List<String> argv, ExtraOption extra) throws IOException {
+        parseArgs(argv, extra);
+        try {
+            options.checkBackupOptions();
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+    }
+
+    private void parseArgs(List<String> argv, ExtraOption extra) throws IOException {
         for (int i = 0; i < argv.size(); i++) {
             String arg = argv.get(i);
             if (arg.equals("--")) {
@@ -72,12 +81,13 @@ final class PushArgs {
                 case 'D' -> options.devices = options.specials = true;
                 case 'H' -> options.hardLinks = true;
                 case 'n' -> options.dryRun = true;
+                case 'b' -> options.backup = true;
                 case 'P' -> progress = true;
                 case 'h' -> {
                     // --human-readable: our numbers already use rsync's default grouping
                 }
                 default -> throw new UsageException("unsupported option -" + c
-                        + " (camel-rsync push accepts -a -v -q -r -l -p -t -g -o -D -H -n -P -h)");
+                        + " (camel-rsync push accepts -a -v -q -r -l -p -t -g -o -D -H -n -b -P -h)");
             }
         }
     }
@@ -116,6 +126,9 @@ final class PushArgs {
             case "--dry-run" -> options.dryRun = true;
             case "--delete", "--delete-during", "--del" -> options.delete = true;
             case "--numeric-ids" -> options.numericIds = true;
+            case "--backup" -> options.backup = true;
+            case "--backup-dir" -> options.backupDir = value;
+            case "--suffix" -> options.suffix = value;
             case "--progress" -> progress = true;
             case "--stats" -> stats = true;
             case "--human-readable" -> {
@@ -140,7 +153,8 @@ final class PushArgs {
     private static boolean takesValue(String name) {
         return switch (name) {
             case "--port", "--timeout", "--contimeout", "--protocol", "--checksum-choice", "--cc", "--password-file",
-                    "--exclude", "--include", "--exclude-from", "--include-from", "--filter" -> true;
+                    "--exclude", "--include", "--exclude-from", "--include-from", "--filter", "--backup-dir",
+                    "--suffix" -> true;
             default -> false;
         };
     }

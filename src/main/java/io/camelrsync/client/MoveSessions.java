@@ -46,8 +46,7 @@ final class MoveSessions {
      * session.
      */
     ChangeSet send(ChangeSet changes) throws IOException {
-        if (changes.moves().isEmpty() || !options.sendMovesWithBasis || !options.filters.matchNamesOnly()) {
-            // rules that look at whole paths would mean something else in a session rooted at the moved path
+        if (changes.moves().isEmpty() || !options.sendMovesWithBasis) {
             return changes.withMovesSent(Set.of());
         }
         Set<String> sent = new HashSet<>();
@@ -85,14 +84,17 @@ final class MoveSessions {
         if (a.isDirectory()) {
             into = below(to + "/");
             o.linkDest = "/" + inModule(from);
+            o.filterRoot = to;
             contentsOnly = true;
         } else if (a.isRegularFile() && name(to).equals(name(from))) {
             into = below(parentOf(to) + "/");
             o.linkDest = "/" + inModule(parentOf(from));
+            o.filterRoot = parentOf(to);
             contentsOnly = false;
         } else if (a.isRegularFile() && parentOf(to).equals(parentOf(from))) {
             into = below(parentOf(to) + "/");
             o.fuzzy = true;
+            o.filterRoot = parentOf(to);
             contentsOnly = false;
         } else {
             return false;

@@ -33,6 +33,11 @@ public final class PushOptions {
     public int protocol = 32;
     /** rsync's --link-dest: a directory of the module (absolute: from the module's root) holding basis files. */
     public String linkDest;
+    /**
+     * Where this session's transfer root lies in the tree the filters were written for ("." or null: the same),
+     * so that a session that sends a part of it excludes what the whole would; such a session sends no rules.
+     */
+    public String filterRoot;
     /** rsync's --fuzzy: a file missing on the daemon takes a similar file of its directory as basis. */
     public boolean fuzzy;
     /**
@@ -40,6 +45,49 @@ public final class PushOptions {
      * once a daemon refused the options that needs.
      */
     public volatile boolean sendMovesWithBasis = true;
+    /** -b, --backup: the receiver keeps what it replaces or deletes; implied by {@link #backupDir}. */
+    public boolean backup;
+    /**
+     * --backup-dir: where the receiver keeps them, under their paths; a relative one is relative to the
+     * destination, and on a daemon an absolute one starts at the module's root.
+     */
+    public String backupDir;
+    /** --suffix: appended to each backup's name; null for rsync's default ("~", or nothing with a backupDir). */
+    public String suffix;
+
+    /** Whether the receiver is asked to keep what it replaces or deletes (options.c: --backup-dir implies -b). */
+    public boolean makesBackups() {
+        return backup || backupDir != null;
+    }
+
+    /** The backup dir as rsync's client sends it: leading "./" dropped, and "." meaning none (options.c). */
+    public String backupDirSent() {
+        if (backupDir == null) {
+            return null;
+        }
+        String d = backupDir;
+        while (d.startsWith("./")) {
+            d = d.substring(2);
+        }
+        return d.isEmpty() || d.equals(".") ? null : d;
+    }
+
+    /** The suffix in effect: the given one, else "" with a backup dir and "~" without (options.c). */
+    public String effectiveSuffix() {
+        return suffix != null ? suffix : backupDir != null ? "" : "~";
+    }
+
+    /** options.c parse_arguments' checks of --suffix, with its wording. */
+    public void checkBackupOptions() {
+        String s = effectiveSuffix();
+        if (s.indexOf('/') >= 0) {
+            throw new IllegalArgumentException("--suffix cannot contain slashes: " + s);
+        }
+        if (s.isEmpty() && backupDirSent() == null) {
+            throw new IllegalArgumentException("--suffix cannot be empty " + (backupDir != null
+                    ? "when --backup-dir is the same as the dest dir" : "without a --backup-dir"));
+        }
+    }
 
     /** The deadline for any single wait on the network when the user set no --timeout. */
     public static final int DEFAULT_IO_TIMEOUT_SECONDS = 600;
@@ -72,7 +120,11 @@ public final class PushOptions {
         o.connectTimeoutSeconds = connectTimeoutSeconds;
         o.checksumChoice = checksumChoice;
         o.protocol = protocol;
+        o.backup = backup;
+        o.backupDir = backupDir;
+        o.suffix = suffix;
         o.linkDest = linkDest;
+        o.filterRoot = filterRoot;
         o.fuzzy = fuzzy;
         o.sendMovesWithBasis = sendMovesWithBasis;
         return o;

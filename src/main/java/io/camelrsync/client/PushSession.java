@@ -105,7 +105,9 @@ public final class PushSession {
             listener.message(MessageCode.WARNING, "skipping directory " + (prefix.isEmpty() ? "." : prefix) + "\n");
             return new ScanResult(List.of(), 0);
         }
-        FileScanner scanner = new FileScanner(abs, prefix, options.filters::isExcluded,
+        String root = options.filterRoot == null || options.filterRoot.equals(".") ? "" : options.filterRoot + "/";
+        FileScanner scanner = new FileScanner(abs, prefix, root.isEmpty() ? options.filters::isExcluded
+                : (path, isDir) -> options.filters.isExcluded(root + path, isDir),
                 w -> listener.message(MessageCode.WARNING, w + "\n"));
         if (changes != null) {
             return scanner.scanChanges(changes);
@@ -169,6 +171,10 @@ public final class PushSession {
 
             if (options.delete) {
                 List<String> rules = new ArrayList<>(options.filters.wireRules());
+                if (options.makesBackups() && options.backupDirSent() == null) {
+                    // options.c: backups beside their files are protected from --delete, after the user's rules
+                    rules.add("P *" + options.effectiveSuffix());
+                }
                 if (scan instanceof ScanResult changed) {
                     rules.addAll(changed.deletionRules()); // after the user's: what they exclude stays protected
                 }
@@ -236,6 +242,9 @@ public final class PushSession {
         if (options.verbose > 0) {
             b.append('v');
         }
+        if (options.makesBackups()) {
+            b.append('b');
+        }
         if (options.dryRun) {
             b.append('n');
         }
@@ -295,9 +304,33 @@ public final class PushSession {
         if (options.timeoutSeconds > 0) {
             args.add("--timeout=" + options.timeoutSeconds);
         }
+        String backupDir = options.backupDirSent();
+        if (backupDir != null) {
+            args.add("--backup-dir"); // two arguments, as server_options sends it
+            args.add(safeArg(backupDir));
+        }
+        if (!options.effectiveSuffix().equals(backupDir != null ? "" : "~")) { // only a suffix that is not the default
+            args.add("--suffix=" + safeArg(options.effectiveSuffix()));
+        }
         args.add(".");
         args.add(target.moduleArg());
         return args;
+    }
+
+    /**
+     * options.c safe_arg for an option's value: shell and wildcard characters are escaped with a backslash (a
+     * remote shell removes them; rsync 3.5's daemon does too, older daemons keep them as they are).
+     */
+    static String safeArg(String value) {
+        String escaped = "*?[]!#$&;|<>(){}\"'` \t\n\r\\";
+        StringBuilder b = new StringBuilder(value.length() + 8);
+        for (char c : value.toCharArray()) {
+            if (escaped.indexOf(c) >= 0) {
+                b.append('\\');
+            }
+            b.append(c);
+        }
+        return b.toString();
     }
 
     private int readCompatFlags(WireInput in) throws IOException {

@@ -62,6 +62,16 @@ public class RsyncEndpoint extends DefaultEndpoint {
     @UriParam(description = "Delete files on the target that are not in the source (rsync --delete); excluded"
             + " paths are protected", defaultValue = "false")
     private boolean delete;
+    @UriParam(description = "The receiver keeps what the push replaces or deletes (rsync --backup, -b): renamed"
+            + " with the suffix beside it, or moved into backupDir", defaultValue = "false")
+    private boolean backup;
+    @UriParam(description = "Where the receiver keeps what the push replaces or deletes, under their paths (rsync"
+            + " --backup-dir, implies backup): relative to the destination; on a daemon an absolute path starts at"
+            + " the module's root. Exclude it when it lies inside a destination pushed with delete")
+    private String backupDir;
+    @UriParam(description = "Appended to the name of each backup (rsync --suffix); by default a tilde without"
+            + " backupDir and nothing with it")
+    private String suffix;
     @UriParam(description = "Preserve what rsync -a preserves: recursion, symlinks, permissions, times, group,"
             + " owner, devices and specials", defaultValue = "true")
     private boolean archive = true;
@@ -123,6 +133,15 @@ public class RsyncEndpoint extends DefaultEndpoint {
             throw new IllegalArgumentException("rsync endpoint " + getEndpointUri() + " needs the source option"
                     + " (the local directory to push)");
         }
+        PushOptions backups = PushOptions.none(); // a bad suffix fails the route's start, not every push
+        backups.backup = backup;
+        backups.backupDir = backupDir;
+        backups.suffix = suffix;
+        try {
+            backups.checkBackupOptions();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("rsync endpoint " + getEndpointUri() + ": " + e.getMessage(), e);
+        }
         return new RsyncProducer(this);
     }
 
@@ -152,6 +171,9 @@ public class RsyncEndpoint extends DefaultEndpoint {
         o.timeoutSeconds = timeout;
         o.connectTimeoutSeconds = connectTimeout;
         o.protocol = protocol;
+        o.backup = backup;
+        o.backupDir = backupDir;
+        o.suffix = suffix;
         FilterRules rules = FilterRules.empty();
         for (String p : split(includes)) {
             rules = rules.withInclude(p);
@@ -274,6 +296,30 @@ public class RsyncEndpoint extends DefaultEndpoint {
 
     public void setDelete(boolean delete) {
         this.delete = delete;
+    }
+
+    public boolean isBackup() {
+        return backup;
+    }
+
+    public void setBackup(boolean backup) {
+        this.backup = backup;
+    }
+
+    public String getBackupDir() {
+        return backupDir;
+    }
+
+    public void setBackupDir(String backupDir) {
+        this.backupDir = backupDir;
+    }
+
+    public String getSuffix() {
+        return suffix;
+    }
+
+    public void setSuffix(String suffix) {
+        this.suffix = suffix;
     }
 
     public boolean isArchive() {

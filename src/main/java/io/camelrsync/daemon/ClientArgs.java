@@ -17,13 +17,17 @@ import java.util.Set;
  * @param used           the long names of every option the client used (letters mapped), for "refuse options"
  * @param compressChoice "zlib", "zlibx" or another name the client forced; null when -z was negotiated or off
  * @param checksumChoice the transfer checksum the client forced with --checksum-choice; null when negotiated
+ * @param backup         -b, or --backup-dir, which implies it
+ * @param backupDir      --backup-dir as the client sent it (unescaped), or null; see {@link BackupPlan}
+ * @param suffix         --suffix as the client sent it, or null for rsync's default
  * @param refusal        the message for an option this daemon cannot honour, or null
  */
 public record ClientArgs(boolean sender, boolean recursive, boolean links, boolean hardLinks, boolean perms,
                          boolean times, boolean owner, boolean group, boolean devices, boolean specials,
                          boolean checksum, boolean dryRun, boolean compress, boolean delete, boolean numericIds,
                          boolean ignoreTimes, boolean sizeOnly, boolean update, boolean existing,
-                         boolean ignoreExisting, boolean fsync, int timeout, String compressChoice,
+                         boolean ignoreExisting, boolean fsync, boolean backup, String backupDir,
+                         String suffix, int timeout, String compressChoice,
                          String checksumChoice, String capabilities, Set<String> used, List<String> paths,
                          String refusal) {
 
@@ -43,7 +47,10 @@ public record ClientArgs(boolean sender, boolean recursive, boolean links, boole
             Map.entry('X', "xattrs"), Map.entry('B', "block-size"), Map.entry('T', "temp-dir"));
 
     /** Letters whose effect this daemon does not implement; refused rather than silently ignored. */
-    private static final String UNSUPPORTED_LETTERS = "RbsAXBTUNE";
+    private static final String UNSUPPORTED_LETTERS = "RsAXBTUNE";
+
+    /** Long options whose value a client sends as the next argument (options.c server_options). */
+    private static final Set<String> SPLIT_VALUE = Set.of("--backup-dir", "--suffix");
 
     public boolean capability(char c) {
         return capabilities.indexOf(c) >= 0;
@@ -61,6 +68,8 @@ public record ClientArgs(boolean sender, boolean recursive, boolean links, boole
                 b.paths.add(a);
             } else if (a.equals(".")) {
                 inPaths = true;
+            } else if (SPLIT_VALUE.contains(a) && i + 1 < args.size()) {
+                b.longOption(a + "=" + args.get(++i)); // popt takes the next argument, whatever it looks like
             } else if (a.startsWith("--")) {
                 b.longOption(a);
             } else if (a.startsWith("-")) {
@@ -76,7 +85,9 @@ public record ClientArgs(boolean sender, boolean recursive, boolean links, boole
     private static final class Builder {
         boolean sender, recursive, links, hardLinks, perms, times, owner, group, devices, specials, checksum;
         boolean dryRun, compress, delete, numericIds, ignoreTimes, sizeOnly, update, existing, ignoreExisting;
-        boolean fsync;
+        boolean fsync, backup;
+        String backupDir;
+        String suffix;
         int timeout;
         String compressChoice;
         String checksumChoice;
@@ -107,6 +118,17 @@ public record ClientArgs(boolean sender, boolean recursive, boolean links, boole
                 case "existing", "ignore-non-existing" -> existing = true;
                 case "ignore-existing" -> ignoreExisting = true;
                 case "fsync" -> fsync = true;
+                case "backup" -> backup = true;
+                case "backup-dir", "suffix" -> {
+                    if (value == null) {
+                        refuse("rsync: on remote machine: --" + name + ": missing argument");
+                    } else if (name.equals("suffix")) {
+                        suffix = unbackslash(value);
+                    } else {
+                        backup = true; // options.c: --backup-dir implies --backup
+                        backupDir = unbackslash(value);
+                    }
+                }
                 case "new-compress" -> compressChoice = "zlibx";
                 case "old-compress" -> compressChoice = "zlib";
                 case "compress-choice", "zc" -> compressChoice = value;
@@ -155,11 +177,32 @@ public record ClientArgs(boolean sender, boolean recursive, boolean links, boole
                     case 'z' -> compress = true;
                     case 'I' -> ignoreTimes = true;
                     case 'u' -> update = true;
+                    case 'b' -> backup = true;
                     default -> {
                         // verbosity, one-file-system and the like: no effect on the receiving side here
                     }
                 }
             }
+        }
+
+        /**
+         * rsync 3.5's read_args (unbackslash_arg): a client escapes shell and wildcard characters of an option's
+         * value with backslashes (options.c safe_arg) for the remote shell a daemon does not have. Applied to the
+         * values this daemon uses as names (--backup-dir, --suffix).
+         */
+        static String unbackslash(String value) {
+            if (value == null || value.indexOf('\\') < 0) {
+                return value;
+            }
+            StringBuilder b = new StringBuilder(value.length());
+            for (int i = 0; i < value.length(); i++) {
+                char c = value.charAt(i);
+                if (c == '\\' && i + 1 < value.length()) {
+                    c = value.charAt(++i);
+                }
+                b.append(c);
+            }
+            return b.toString();
         }
 
         int number(String arg, String value) {
@@ -189,7 +232,8 @@ public record ClientArgs(boolean sender, boolean recursive, boolean links, boole
             }
             return new ClientArgs(sender, recursive, links, hardLinks, perms, times, owner, group, devices,
                     specials, checksum, dryRun, compress, delete, numericIds, ignoreTimes, sizeOnly, update,
-                    existing, ignoreExisting, fsync, timeout, compressChoice, checksumChoice, caps, Set.copyOf(used),
+                    existing, ignoreExisting, fsync, backup, backupDir, suffix, timeout, compressChoice, checksumChoice,
+                    caps, Set.copyOf(used),
                     List.copyOf(paths), refusal);
         }
     }

@@ -1,10 +1,13 @@
 package io.camelrsync.daemon;
 
 import io.camelrsync.filter.FilterRules;
+import io.camelrsync.fs.FsException;
 import io.camelrsync.fs.Stat;
 import io.camelrsync.protocol.MessageCode;
 import io.camelrsync.protocol.MultiplexWriter;
+import io.camelrsync.protocol.RsyncException;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -74,20 +77,38 @@ final class Deletions {
                     if (ka == null) {
                         continue;
                     }
-                    if (moduleRefuses.test(k.rel, ka.isDirectory())) {
-                        emptied = false;
+                    if (moduleRefuses.test(k.rel, ka.isDirectory()) || clientRules.isExcluded(k.rel,
+                            ka.isDirectory())) {
+                        emptied = false; // delete_dir_contents lists with every rule: what they protect stays
                     } else {
                         emptied &= deleteReported(k, ka);
                     }
                 }
             }
             if (!emptied) {
-                log.accept("cannot delete non-empty directory: " + n.rel);
+                notEmpty(n.rel);
                 return false;
             }
         }
         if (!dryRun) {
-            tree.remove(n, a.isDirectory());
+            try {
+                tree.remove(n, a.isDirectory());
+            } catch (RsyncException | InterruptedIOException fatal) {
+                throw fatal;
+            } catch (IOException e) {
+                FsException fe = e instanceof FsException f ? f : null;
+                if (fe != null && a.isDirectory() && fe.notEmpty()) { // backups kept beside its files (-b alone)
+                    notEmpty(n.rel);
+                    return false;
+                }
+                // delete.c delete_item: this entry's error (exit 23); the other deletions go on
+                stats.errors++;
+                String text = "rsync: [generator] delete_file: " + (a.isDirectory() ? "rmdir" : "unlink") + "("
+                        + n.rel + ") failed: " + e.getMessage();
+                log.accept(text);
+                mux.sendMessage(MessageCode.ERROR_XFER, (text + "\n").getBytes(StandardCharsets.UTF_8));
+                return false;
+            }
         }
         if (a.isDirectory()) {
             stats.deletedDirs++;
@@ -101,5 +122,12 @@ final class Deletions {
         byte[] b = n.rel.getBytes(StandardCharsets.UTF_8);
         mux.sendMessage(MessageCode.DELETED, a.isDirectory() ? Arrays.copyOf(b, b.length + 1) : b);
         return true;
+    }
+
+    /** delete.c: what keeps a directory is reported, not an error. */
+    private void notEmpty(String rel) throws IOException {
+        String text = "cannot delete non-empty directory: " + rel;
+        log.accept(text);
+        mux.sendMessage(MessageCode.INFO, (text + "\n").getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -7,6 +7,8 @@ import io.camelrsync.fs.Dir;
 import io.camelrsync.fs.FsException;
 import io.camelrsync.fs.NativeFile;
 import io.camelrsync.fs.Stat;
+import io.camelrsync.protocol.ExitCode;
+import io.camelrsync.protocol.RsyncException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -17,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BiPredicate;
 
 /**
  * The directory a push writes into, reached only through directory descriptors: every entry is a {@link Node}
@@ -26,9 +29,13 @@ import java.util.concurrent.ThreadLocalRandom;
  * when the daemon runs as root). Temp files are tracked until renamed, and {@link #close()} removes any left.
  */
 final class DestinationTree implements AutoCloseable {
-    /** What the session may do about ownership and modes, from the client's options and the module. */
+    /**
+     * What the session may do about ownership and modes, from the client's options and the module.
+     * {@code omitDirTimes}: directories keep the times they get (rsync's --omit-dir-times, which -b without a
+     * backup directory forces: backups written beside the files change their directories afterwards).
+     */
     record Policy(boolean perms, boolean times, boolean owner, boolean group, boolean fsync, boolean mungeSymlinks,
-                  ChmodRules incomingChmod, ModuleIdentity identity) {
+                  ChmodRules incomingChmod, ModuleIdentity identity, boolean omitDirTimes) {
     }
 
     static final String MUNGE_PREFIX = "/rsyncd-munged/";
@@ -78,17 +85,37 @@ final class DestinationTree implements AutoCloseable {
 
     private final Dir root;
     private final Policy policy;
+    /** --backup: where what is replaced or deleted goes first; null without it. */
+    private final Backups backups;
     private final Map<String, Dir> dirs = new LinkedHashMap<>(CACHED_DIRS, 0.75f, true);
     private final Set<Temp> temps = ConcurrentHashMap.newKeySet();
     private volatile Stat freshFile;
+    /** The client's and the module's rules, once read: what they protect stays when a directory is in the way. */
+    private volatile BiPredicate<String, Boolean> protectedPaths = (path, dir) -> false;
     private volatile boolean closed;
     private Map<Integer, String> userNames = Map.of();
     private Map<Integer, String> groupNames = Map.of();
 
     /** Takes ownership of {@code root}; null for a dry run whose destination does not exist yet. */
     DestinationTree(Dir root, Policy policy) {
+        this(root, policy, null);
+    }
+
+    /** The same, backing up what is replaced or deleted when {@code backups} is given (its owner then). */
+    DestinationTree(Dir root, Policy policy, Backups backups) {
         this.root = root;
         this.policy = policy;
+        this.backups = backups;
+    }
+
+    /** Paths (below the destination; is a directory) that must survive a directory removed to make way. */
+    void protect(BiPredicate<String, Boolean> rules) {
+        this.protectedPaths = rules;
+    }
+
+    /** Directories keep the times they get (-b without a backup dir: --omit-dir-times). */
+    boolean omitsDirTimes() {
+        return policy.omitDirTimes();
     }
 
     /** Only a session acting as root may create device nodes. */
@@ -384,6 +411,7 @@ final class DestinationTree implements AutoCloseable {
             }
             applyAttributes(ch, e, fresh);
             ensureOpen();
+            keepReplaced(dst);
             t.dir().rename(t.name(), dst.dir, dst.name);
             if (temps.remove(t)) { // else close() got there first and released it
                 ch.close();
@@ -392,6 +420,21 @@ final class DestinationTree implements AutoCloseable {
         } catch (IOException | RuntimeException ex) {
             discard(t);
             throw ex;
+        }
+    }
+
+    /**
+     * rsync.c finish_transfer: with --backup the old copy is hard-linked to its backup name before the new one
+     * is renamed over it. rsync ends the whole transfer when that fails (exit 11), and so does this.
+     */
+    private void keepReplaced(Node dst) throws IOException {
+        if (backups == null) {
+            return;
+        }
+        try {
+            backups.keep(dst.dir, dst.name, dst.rel, false);
+        } catch (IOException | RuntimeException e) {
+            throw new RsyncException(ExitCode.FILE_IO, "make_backup of \"" + dst.rel + "\" failed: " + e.getMessage(), e);
         }
     }
 
@@ -405,6 +448,8 @@ final class DestinationTree implements AutoCloseable {
             }
             if (a != null && a.isDirectory()) {
                 deleteTree(member, a);
+            } else if (a != null && backups != null) {
+                backups.keep(member.dir, member.name, member.rel, false); // hlink.c: atomic_create's make_backup
             }
             String tmp = "." + member.name + "." + randomSuffix();
             member.dir.link(first.dir, first.name, tmp);
@@ -490,6 +535,9 @@ final class DestinationTree implements AutoCloseable {
     }
 
     private void setTimes(Node n, Entry e, Stat current) throws IOException {
+        if (policy.omitDirTimes() && (e.mode() & FileEntry.S_IFMT) == FileEntry.S_IFDIR) {
+            return;
+        }
         if (!policy.times() || (current != null && current.mtimeSeconds() == e.mtime()
                 && current.mtimeNanos() == e.mtimeNsec())) {
             return;
@@ -530,20 +578,60 @@ final class DestinationTree implements AutoCloseable {
         }
     }
 
-    /** Removes an entry and, for a directory, everything below it, without following any symlink. */
+    /**
+     * Removes an entry in the way and, for a directory, everything below it, without following any symlink
+     * (delete.c delete_item with DEL_RECURSE): what the rules protect stays, and with --backup each
+     * non-directory is kept first. A directory left non-empty that way stays, and the rmdir's error is the
+     * caller's (rsync's "could not make way").
+     */
     void deleteTree(Node n, Stat a) throws IOException {
         if (a.isDirectory()) {
             forget(n.rel);
             try (Dir d = n.dir.openDir(n.name)) {
-                deleteContents(d);
+                emptyDirectory(d, n.rel);
             }
             n.dir.rmdir(n.name);
         } else {
-            n.dir.unlink(n.name);
+            removeFile(n.dir, n.name, n.rel);
         }
     }
 
-    private static void deleteContents(Dir d) throws IOException {
+    /** delete_dir_contents: every entry the rules do not protect, subdirectories that cannot be emptied kept. */
+    private void emptyDirectory(Dir d, String rel) throws IOException {
+        for (String child : d.list()) {
+            Stat s = d.stat(child);
+            String childRel = rel + "/" + child;
+            if (s == null || protectedPaths.test(childRel, s.isDirectory())) {
+                continue;
+            }
+            if (s.isDirectory()) {
+                try (Dir sub = d.openDir(child)) {
+                    emptyDirectory(sub, childRel);
+                }
+                try {
+                    d.rmdir(child);
+                } catch (FsException kept) {
+                    if (!kept.notEmpty()) {
+                        throw kept;
+                    } // what it holds keeps it, and so its parent
+                }
+            } else {
+                removeFile(d, child, childRel);
+            }
+        }
+    }
+
+    /** delete_item for a non-directory: backed up first when the client asked for backups. */
+    private void removeFile(Dir d, String name, String rel) throws IOException {
+        if (backups != null && backups.keeps(name)
+                && backups.keep(d, name, rel, true) != Backups.Kept.LINKED) {
+            return; // moved to its backup name, or already gone
+        }
+        d.unlink(name);
+    }
+
+    /** Removes everything below {@code d}, backing nothing up. */
+    static void deleteContents(Dir d) throws IOException {
         for (String child : d.list()) {
             Stat s = d.stat(child);
             if (s == null) {
@@ -566,7 +654,7 @@ final class DestinationTree implements AutoCloseable {
             forget(n.rel);
             n.dir.rmdir(n.name);
         } else {
-            n.dir.unlink(n.name);
+            removeFile(n.dir, n.name, n.rel);
         }
     }
 
@@ -583,6 +671,9 @@ final class DestinationTree implements AutoCloseable {
         }
         for (Temp t : temps) {
             discard(t);
+        }
+        if (backups != null) {
+            backups.close();
         }
         if (root != null) {
             root.close();

@@ -205,11 +205,31 @@ public final class ReceiveSession {
         }
         DestinationTree.Policy policy;
         SessionMemory memory;
+        BackupPlan backupPlan;
         try {
             daemonFilters = daemonFilters(module);
+            backupPlan = BackupPlan.of(args, destinationParts());
+        } catch (RsyncException e) { // the destination leaves the module
+            refuse(mux, protocol, e.getMessage(), e.exitCode());
+            return stats;
+        } catch (IOException | IllegalArgumentException e) {
+            refuse(mux, protocol, "ERROR: module " + module.name() + " is misconfigured: " + e.getMessage(),
+                    ExitCode.FILE_SELECT);
+            return stats;
+        } catch (BackupPlan.Rejected e) {
+            refuse(mux, protocol, e.getMessage(), ExitCode.UNSUPPORTED); // option_error, as rsync_module exits
+            return stats;
+        }
+        if (backupPlan != null && backupPlan.dir() != null && daemonRefuses(backupPlan.moduleRelativeDir(), true)) {
+            // options.c: a --backup-dir the module's own rules exclude
+            refuse(mux, protocol, "rsync: Your options have been rejected by the server.", ExitCode.UNSUPPORTED);
+            return stats;
+        }
+        try {
             policy = new DestinationTree.Policy(args.perms(), args.times(), args.owner(), args.group(),
                     args.fsync(), module.mungeSymlinksOrDefault() || args.used().contains("munge-links"),
-                    ChmodRules.parse(module.incomingChmod()), ModuleIdentity.of(module));
+                    ChmodRules.parse(module.incomingChmod()), ModuleIdentity.of(module),
+                    backupPlan != null && backupPlan.dir() == null);
             memory = new SessionMemory(module.name(), module.maxListEntries(), module.maxAlloc());
         } catch (IOException | IllegalArgumentException e) {
             refuse(mux, protocol, "ERROR: module " + module.name() + " is misconfigured: " + e.getMessage(),
@@ -218,13 +238,25 @@ public final class ReceiveSession {
         }
         safeLinks = args.used().contains("safe-links");
         Dir destination;
+        Backups backups = null;
         try {
-            destination = destination(mux);
+            Dir moduleDir = openModule();
+            try {
+                if (backupPlan != null && backupPlan.dir() != null) {
+                    checkBackupDir(moduleDir, backupPlan);
+                }
+                destination = destination(mux, moduleDir);
+                if (backupPlan != null && destination != null && !dryRun) {
+                    backups = new Backups(backupPlan, moduleDir.retain(), destination, policy);
+                }
+            } finally {
+                moduleDir.close();
+            }
         } catch (RsyncException e) {
             refuse(mux, protocol, e.getMessage(), e.exitCode());
             return stats;
         }
-        tree = new DestinationTree(destination, policy);
+        tree = new DestinationTree(destination, policy, backups);
         try (memory) {
             return receiveInto(mux, data, demux, protocol, compat, memory);
         } finally {
@@ -256,6 +288,8 @@ public final class ReceiveSession {
         list = ReceivedList.of(incoming.entries());
         stats.files = list.size();
         deletions = new Deletions(tree, filters, this::daemonRefuses, mux, stats, log, dryRun);
+        FilterRules clientRules = filters;
+        tree.protect((path, dir) -> clientRules.isExcluded(path, dir) || daemonRefuses(path, dir));
 
         WireOutput out = new WireOutput(mux);
         CompletableFuture<List<Integer>> phase0 = new CompletableFuture<>();
@@ -390,11 +424,8 @@ public final class ReceiveSession {
         return false;
     }
 
-    /**
-     * The module's directory plus the path below it the client named, opened one component at a time without
-     * following a symlink; the last component is created when missing, as rsync creates its destination.
-     */
-    private Dir destination(MultiplexWriter mux) throws IOException {
+    /** The destination's components below the module's path, as the client named them ("module/sub/dir"). */
+    private List<String> destinationParts() throws RsyncException {
         String first = args.paths().isEmpty() ? request.module().name() : args.paths().get(0);
         int slash = first.indexOf('/');
         List<String> parts = new ArrayList<>();
@@ -406,13 +437,57 @@ public final class ReceiveSession {
                 parts.add(part);
             }
         }
-        Dir d;
+        return parts;
+    }
+
+    private Dir openModule() throws IOException {
         try {
-            d = Dir.open(moduleRoot);
+            return Dir.open(moduleRoot);
         } catch (FsException e) {
             throw new RsyncException(ExitCode.FILE_SELECT, "ERROR: module " + request.module().name()
                     + " has no usable path: " + e.getMessage());
         }
+    }
+
+    /**
+     * main.c do_recv: an existing backup dir must be a directory (exit 1). Ours is reached from the module's
+     * root without following a symlink, so one on its path is refused here rather than followed; one created
+     * later makes that backup fail.
+     */
+    private static void checkBackupDir(Dir module, BackupPlan plan) throws IOException {
+        Dir d = module.retain();
+        try {
+            String walked = "";
+            for (String part : plan.dir()) {
+                walked = walked.isEmpty() ? part : walked + "/" + part;
+                Stat st = d.stat(part);
+                if (st == null) {
+                    return; // made on first use
+                }
+                if (st.isSymlink()) {
+                    throw new RsyncException(ExitCode.SYNTAX, "ERROR: the backup-dir " + plan.shown() + " goes"
+                            + " through a symlink (" + walked + "), which is never followed");
+                }
+                if (!st.isDirectory()) {
+                    throw new RsyncException(ExitCode.SYNTAX, "The backup-dir is not a directory: " + plan.shown());
+                }
+                Dir next = d.openDir(part); // on failure d is still ours, and closed below
+                d.close();
+                d = next;
+            }
+        } finally {
+            d.close();
+        }
+    }
+
+    /**
+     * The module's directory plus the path below it the client named, opened one component at a time without
+     * following a symlink; the last component is created when missing, as rsync creates its destination.
+     */
+    private Dir destination(MultiplexWriter mux, Dir module) throws IOException {
+        String first = args.paths().isEmpty() ? request.module().name() : args.paths().get(0);
+        List<String> parts = destinationParts();
+        Dir d = module.retain();
         try {
             for (int i = 0; i < parts.size(); i++) {
                 String part = parts.get(i);
@@ -436,13 +511,16 @@ public final class ReceiveSession {
                     throw new RsyncException(ExitCode.FILE_SELECT, "ERROR: destination " + first
                             + " is not a directory");
                 }
-                try (Dir parent = d) {
-                    d = parent.openDir(part);
-                } catch (FsException e) {
+                Dir next;
+                try {
+                    next = d.openDir(part);
+                } catch (FsException e) { // d is still ours: closed below
                     throw new RsyncException(ExitCode.FILE_SELECT, "ERROR: destination " + first
                             + (e.notConfinable() ? " goes through a symlink, which is never followed"
                             : " cannot be opened: " + e.getMessage()));
                 }
+                d.close();
+                d = next;
             }
             return d;
         } catch (IOException | RuntimeException e) {
@@ -501,7 +579,8 @@ public final class ReceiveSession {
                 if (type == FileEntry.S_IFDIR) {
                     if (tree.makeDirectory(dst) && i > 0) {
                         itemizeNew(out, i);
-                    } else if (i == 0 && args.times() && dst.stat().mtimeSeconds() != e.mtime()) {
+                    } else if (i == 0 && args.times() && !tree.omitsDirTimes()
+                            && dst.stat().mtimeSeconds() != e.mtime()) {
                         out.writeNdx(i); // "./": the top directory's time is about to change
                         out.writeShortInt(ItemFlags.REPORT_TIME);
                     }

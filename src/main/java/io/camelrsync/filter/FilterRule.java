@@ -73,11 +73,6 @@ public final class FilterRule {
         return regex.matcher(subject).matches();
     }
 
-    /** Whether the rule looks at the last name only, so it means the same below any transfer root. */
-    public boolean matchesNameOnly() {
-        return !wholePath;
-    }
-
     public boolean isInclude() {
         return include;
     }

@@ -141,11 +141,6 @@ public final class FilterRules {
         return false;
     }
 
-    /** Whether every rule looks at last names only: the rules then mean the same for a subtree sent alone. */
-    public boolean matchNamesOnly() {
-        return rules.stream().allMatch(FilterRule::matchesNameOnly);
-    }
-
     public boolean isEmpty() {
         return rules.isEmpty();
     }

@@ -34,6 +34,16 @@ public final class FsException extends IOException {
         return errno == LibC.EEXIST;
     }
 
+    /** A directory where a non-directory was to go (rename, link). */
+    public boolean isDirectory() {
+        return errno == LibC.EISDIR;
+    }
+
+    /** rmdir of a directory that still has entries. */
+    public boolean notEmpty() {
+        return errno == LibC.ENOTEMPTY;
+    }
+
     private static String describe(LastErrorException e) {
         // JNA's message is "[errno] strerror text"
         String m = e.getMessage();

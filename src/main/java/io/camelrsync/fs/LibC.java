@@ -43,6 +43,7 @@ final class LibC {
     static final int ENOTDIR = 20;
     static final int EISDIR = 21;
     static final int ENOSYS = 38;
+    static final int ENOTEMPTY = 39;
     static final int ELOOP = 40;
     static final int EXDEV = 18;
     static final int E2BIG = 7;

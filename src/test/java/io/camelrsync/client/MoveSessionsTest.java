@@ -3,6 +3,7 @@ package io.camelrsync.client;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.camelrsync.filter.FilterRules;
 import io.camelrsync.flist.ChangeSet;
 import io.camelrsync.testing.RsyncDaemon;
 import io.camelrsync.testing.TreeSnapshot;
@@ -37,12 +38,15 @@ class MoveSessionsTest {
             Files.write(src.resolve("old dir/inner/f" + i), bytes(rnd, 200_000));
         }
         Files.write(src.resolve("other/a file.bin"), bytes(rnd, 300_000));
+        Files.writeString(src.resolve("old dir/inner/kept out.txt"), "excluded at its new place only\n");
         Files.write(src.resolve("other/renamed-from.bin"), bytes(rnd, 310_000)); // fuzzy prefers equal size and mtime
         try (RsyncDaemon daemon = RsyncDaemon.start(work.resolve("daemon"), RsyncDaemon.module("m", mod))) {
             RsyncTarget target = RsyncTarget.parse(daemon.url("m") + "/sub/", RsyncTarget.DEFAULT_PORT);
             PushOptions o = new PushOptions();
             o.delete = true;
             o.protocol = protocol;
+            // anchored at the transfer root: the move's own session must match it there too
+            o.filters = FilterRules.empty().withExclude("/new place/moved dir/inner/kept out.txt");
             new PushSession(src, true, target, o, null, new PushListener() { }).run();
 
             Files.createDirectories(src.resolve("new place"));
@@ -57,6 +61,12 @@ class MoveSessionsTest {
             TransferStats s = new PushSession(src, true, target, o, moves, new PushListener() { }).run();
             assertEquals(0, s.exitCode);
             assertTrue(s.literalBytes < 10_000, "moves sent " + s.literalBytes + " literal bytes");
+            assertTrue(!Files.exists(dst.resolve("new place/moved dir/inner/kept out.txt")),
+                    "an excluded file was sent by the move's session");
+            Path inner = src.resolve("new place/moved dir/inner");
+            var mtime = Files.getLastModifiedTime(inner);
+            Files.delete(inner.resolve("kept out.txt")); // for the comparison only
+            Files.setLastModifiedTime(inner, mtime);
             TreeSnapshot.assertSameTree(src, dst);
         }
     }

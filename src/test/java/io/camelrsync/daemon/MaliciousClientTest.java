@@ -372,14 +372,16 @@ class MaliciousClientTest {
 
     // ------------------------------------------------------------------ arguments
 
-    /** --*-dest, --partial-dir, --temp-dir and --backup-dir are refused, with the option named to the client. */
+    /**
+     * --*-dest, --partial-dir and --temp-dir are refused, with the option named to the client. (--backup-dir is
+     * honoured, sanitized into the module: BackupDaemonTest and the test after this one.)
+     */
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"--compare-dest=OUT", "--link-dest=../../outside", "--copy-dest=OUT",
             "--compare-dest ../outside", "--partial-dir /tmp/x", "--partial-dir=OUT", "--temp-dir=../outside",
-            "--temp-dir OUT", "--backup-dir=..", "--backup-dir OUT"})
+            "--temp-dir OUT"})
     void optionsPointingOutsideTheModuleAreRefused(String option) throws Exception {
-        List<String> args = new ArrayList<>(List.of("--server", option.startsWith("--backup") ? "-blre.LfxCIvu"
-                : "-lre.LfxCIvu"));
+        List<String> args = new ArrayList<>(List.of("--server", "-lre.LfxCIvu"));
         args.addAll(List.of(option.replace("OUT", outside.toString()).split(" ")));
         args.addAll(List.of(".", "m/"));
         String name = option.split("[= ]")[0];
@@ -388,6 +390,23 @@ class MaliciousClientTest {
             assertTrue(said.contains(name + ": unknown option"), "the client is told which option: " + said);
         }
         assertLogged(name + ": unknown option");
+        assertModuleHolds();
+    }
+
+    /**
+     * options.c sanitizes a daemon's --backup-dir: ".." climbing out of the module is dropped, so "../.." names
+     * the destination itself, refused as rsync refuses backups onto the files they keep (no suffix).
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"--backup-dir=../..", "--backup-dir /", "--backup-dir=.."})
+    void aBackupDirClimbingOutNamesTheDestinationAndIsRefused(String option) throws Exception {
+        List<String> args = new ArrayList<>(List.of("--server", "-blre.LfxCIvu"));
+        args.addAll(List.of(option.split(" ")));
+        args.addAll(List.of(".", "m/"));
+        try (Evil e = new Evil(args)) {
+            String said = e.expectRefusal(4);
+            assertTrue(said.contains("--suffix cannot be empty when --backup-dir is the same as the dest dir"), said);
+        }
         assertModuleHolds();
     }
 
