@@ -73,7 +73,7 @@ public class VerifyReport {
                 }
             }
         }
-        String also = (expected == 0 ? "" : "; " + expected + " pending changes went with it")
+        String also = (expected == 0 ? "" : "; " + expected + " paths of pending change sets went with it")
                 + (recent == 0 ? "" : "; " + recent + " paths changed while it ran");
         if (outOfDate.isEmpty()) {
             LOG.info("verify: {} is up to date ({} files checked in {} ms{})", target,
