@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
+import org.apache.camel.component.seda.SedaEndpoint;
 import org.apache.camel.util.TimeUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +53,12 @@ public class VerifyReport {
         // A change made after this instant may have been in a batch still on its way when the verify left the queue
         long cutoff = System.currentTimeMillis() - elapsed - maxAgeMillis - HANDOVER_SLACK_MILLIS;
         Known known = new Known(in.getHeader(MirrorHeaders.VERIFY_KNOWN, ChangeSet.class));
+        // what waits in the queue now (e.g. arrived while the verify was redelivered to a target that was down)
+        Exchange waiting = exchange.getFromEndpoint() instanceof SedaEndpoint queue ? queue.getQueue().peek() : null;
+        if (waiting != null) {
+            known.add(waiting.getIn().getBody() instanceof ChangeSet cs ? cs : ChangeSets.fullSync());
+            known.add(waiting.getIn().getHeader(MirrorHeaders.VERIFY_KNOWN, ChangeSet.class));
+        }
         List<String[]> outOfDate = new ArrayList<>(); // {path, text}
         int expected = 0;
         int recent = 0;
@@ -73,8 +80,8 @@ public class VerifyReport {
                 }
             }
         }
-        String also = (expected == 0 ? "" : "; " + expected + " paths of pending change sets went with it")
-                + (recent == 0 ? "" : "; " + recent + " paths changed while it ran");
+        String also = (expected == 0 ? "" : "; " + paths(expected) + " of pending change sets went with it")
+                + (recent == 0 ? "" : "; " + paths(recent) + " changed while it ran");
         if (outOfDate.isEmpty()) {
             LOG.info("verify: {} is up to date ({} files checked in {} ms{})", target,
                     in.getHeader(RsyncConstants.FILES), elapsed, also);
@@ -91,6 +98,10 @@ public class VerifyReport {
         int n = outOfDate.size();
         LOG.warn("verify: {} {} out of date on {}: {} (fixed{})", n, n == 1 ? "path was" : "paths were", target,
                 list, also);
+    }
+
+    private static String paths(int n) {
+        return n + (n == 1 ? " path" : " paths");
     }
 
     private static String relative(String shown) {
@@ -117,25 +128,33 @@ public class VerifyReport {
         return true; // nothing left to judge by: no claim that the mirror missed it
     }
 
-    /** The changes merged into a verify: a fix of one of them, below one, or of a directory above one is expected. */
+    /**
+     * Changes the mirror knows of: a fix of one of them, below one, or of a directory above one is expected. A
+     * full sync among them (".") makes every fix expected: nothing tells a missed change from it.
+     */
     private static final class Known {
         private final Set<String> entries = new HashSet<>();
         private final Set<String> ancestors = new HashSet<>();
 
         Known(ChangeSet known) {
-            if (known != null) {
-                entries.addAll(known.paths());
-                entries.addAll(known.trees());
+            add(known);
+        }
+
+        void add(ChangeSet known) {
+            if (known == null) {
+                return;
             }
-            for (String e : entries) {
-                for (int slash = e.lastIndexOf('/'); slash > 0; slash = e.lastIndexOf('/', slash - 1)) {
-                    ancestors.add(e.substring(0, slash));
+            for (String e : known.toLines()) {
+                String rel = relative(e);
+                entries.add(rel);
+                for (int slash = rel.lastIndexOf('/'); slash > 0; slash = rel.lastIndexOf('/', slash - 1)) {
+                    ancestors.add(rel.substring(0, slash));
                 }
             }
         }
 
         boolean covers(String rel) {
-            if (ancestors.contains(rel)) {
+            if (entries.contains(".") || ancestors.contains(rel)) {
                 return true;
             }
             for (String p = rel; ; p = p.substring(0, p.lastIndexOf('/'))) {
