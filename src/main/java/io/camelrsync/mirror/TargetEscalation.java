@@ -20,16 +20,23 @@ import org.slf4j.LoggerFactory;
 public class TargetEscalation {
     private static final Logger LOG = LoggerFactory.getLogger(TargetEscalation.class);
 
-    /** Labels of the targets whose last full sync failed. */
+    /** Queues of the targets whose last full sync failed. */
     private final Set<String> needFullSync = ConcurrentHashMap.newKeySet();
 
     /** The step of the onException clause for failures that are not the target's. */
     public void escalate(Exchange exchange) {
         Message in = exchange.getIn();
         String target = in.getHeader(MirrorHeaders.TARGET, String.class);
+        String queue = in.getHeader(MirrorHeaders.QUEUE, String.class);
         String why = reason(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class));
+        if (exchange.getContext().isStopping()) {
+            // redelivery stops with the mirror: one attempt may have been all, and the start-up sync redoes it
+            LOG.warn("mirror: batch to {} failed while the mirror stops ({}); the next start-up sync carries it",
+                    target, why);
+            return;
+        }
         if (isFullSync(in.getBody())) {
-            needFullSync.add(target);
+            needFullSync.add(queue);
             LOG.error("mirror: full sync to {} failed twice ({}); not retried: the target's next batch goes as a"
                     + " full sync", target, why);
             return;
@@ -38,7 +45,7 @@ public class TargetEscalation {
         Object firstEventAt = in.getHeader(MergingQueue.FIRST_EVENT_AT);
         ProducerTemplate template = exchange.getContext().createProducerTemplate();
         try {
-            template.send(in.getHeader(MirrorHeaders.QUEUE, String.class), e -> {
+            template.send(queue, e -> {
                 e.getIn().setBody(ChangeSets.fullSync());
                 e.getIn().setHeader(MergingQueue.FIRST_EVENT_AT, firstEventAt);
             });
@@ -50,18 +57,19 @@ public class TargetEscalation {
     /** The first step of a target's route: after a failed full sync, this batch is one. */
     public void upgrade(Exchange exchange) {
         Message in = exchange.getIn();
-        String target = in.getHeader(MirrorHeaders.TARGET, String.class);
+        String queue = in.getHeader(MirrorHeaders.QUEUE, String.class);
         if (isFullSync(in.getBody())) {
-            needFullSync.remove(target);
-        } else if (needFullSync.remove(target)) {
-            LOG.warn("mirror: the last full sync to {} failed, so this batch goes as a full sync", target);
+            needFullSync.remove(queue);
+        } else if (needFullSync.remove(queue)) {
+            LOG.warn("mirror: the last full sync to {} failed, so this batch goes as a full sync",
+                    in.getHeader(MirrorHeaders.TARGET));
             in.setBody(ChangeSets.fullSync());
         }
     }
 
-    /** True while the target's last full sync failed and no batch has gone since. */
-    public boolean needsFullSync(String target) {
-        return needFullSync.contains(target);
+    /** True while the last full sync through this target's queue (mirror-queue:N) failed and no batch went since. */
+    public boolean needsFullSync(String queue) {
+        return needFullSync.contains(queue);
     }
 
     /** The producer's body: a change set, or nothing for the whole tree. */

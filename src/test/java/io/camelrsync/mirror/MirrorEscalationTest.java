@@ -86,13 +86,15 @@ class MirrorEscalationTest {
             assertEquals(2 * failures, count(daemon.log(), "refuse --delete"),
                     "each failed batch is tried twice: " + log.lines(Level.SEVERE));
             assertFalse(Files.exists(dst.resolve("lost-unless-marked.txt")));
+            TargetEscalation escalation = run.context.getRegistry().lookupByNameAndType("mirrorEscalation",
+                    TargetEscalation.class);
+            assertTrue(escalation.needsFullSync("mirror-queue:1"));
 
             daemon.reconfigure(module); // the fault is gone; only the next batch can tell
             Files.writeString(src.resolve("next.txt"), "its change set goes as a full sync\n");
             log.await(Level.WARNING, "goes as a full sync", 20_000);
             awaitSame(src, dst, 20_000);
-            assertFalse(run.context.getRegistry().lookupByNameAndType("mirrorEscalation", TargetEscalation.class)
-                    .needsFullSync(label));
+            assertFalse(escalation.needsFullSync("mirror-queue:1"));
         }
     }
 
