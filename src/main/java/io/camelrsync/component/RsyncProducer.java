@@ -79,8 +79,8 @@ public class RsyncProducer extends DefaultProducer {
     static IOException failure(RsyncEndpoint ep, IOException e, List<String> daemonErrors) {
         if (e instanceof RsyncException r) {
             // the daemon's last error is rsync's summary line; its first says why (e.g. the option it refuses)
-            String why = r.shownToUser() && daemonErrors.size() > 1 ? String.join("; ", daemonErrors)
-                    : r.getMessage();
+            String why = r.shownToUser() && daemonErrors.size() > 1
+                    ? daemonErrors.get(0) + "; " + daemonErrors.get(daemonErrors.size() - 1) : r.getMessage();
             String text = "rsync push to " + ep.target() + " failed (exit code " + r.exitCode() + "): " + why;
             return RsyncTargetException.isTargetFailure(r.exitCode())
                     ? new RsyncTargetException(r.exitCode(), text, r) : new RsyncException(r.exitCode(), text, r);

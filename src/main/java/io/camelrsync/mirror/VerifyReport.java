@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
  * The verify of routes/mirror.camel.yaml: every mirror.verify-interval each target gets a full sync (rsync's quick
  * check, as the start-up sync), and what it had to fix is reported as what the mirror had let go out of date: one
  * WARN line naming the paths, or one INFO line when the target was up to date. Fixes the mirror already knew
- * about are not findings: changes that merged into the verify while it waited in the queue, and paths that changed
- * on the source so recently that their own change set may still have been on its way.
+ * about are not findings: changes that merged into the verify while it waited in the queue or wait there now, and
+ * paths that changed on the source so recently that their own change set may still have been on its way.
  */
 public class VerifyReport {
     private static final Logger LOG = LoggerFactory.getLogger(VerifyReport.class);
