@@ -104,11 +104,13 @@ public final class Main {
                       (receiving side; clients pulling from it are not supported yet).
                       --ssl-cert/--ssl-key (PEM certificate chain, PKCS#8 key): TLS only, for rsync-ssl
                       clients, on port 874 unless --port or the config's "port" says otherwise.
-                  mirror [push options] [--delay SECONDS] SRC DEST [DEST...]
+                  mirror [push options] [--delay SECONDS] [--verify-interval TIME] SRC DEST [DEST...]
                       Mirror SRC live to each DEST (host::module or rsync://...): the inotifywait loop, run by
                       routes/mirror.camel.yaml; only changed paths are pushed, one session at a time per target.
-                      --delay: quiet time before a batch is pushed (default 0.01). With no arguments: the
-                      embedded default, ./data/source mirrored to our own daemon serving ./data/mirror.
+                      --delay: quiet time before a batch is pushed (default 0.01). --verify-interval: how often
+                      each DEST gets a full sync that logs what was out of date (seconds, or 30m, 1h, 1d;
+                      default 1h; 0: never). With no arguments: the embedded default, ./data/source mirrored
+                      to our own daemon serving ./data/mirror.
                   version
                 """;
     }

@@ -3,6 +3,7 @@ package io.camelrsync.cli;
 import io.camelrsync.client.PushOptions;
 import io.camelrsync.client.RsyncTarget;
 import io.camelrsync.mirror.MirrorMain;
+import io.camelrsync.mirror.VerifyReport;
 import io.camelrsync.protocol.ExitCode;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -12,10 +13,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code camel-rsync mirror [push options] [--delay SECONDS] SRC DEST [DEST...]}: the live mirror of SRC to each
- * DEST, as the inotifywait loop did it, run by routes/mirror.camel.yaml. The options become the routes' mirror.*
- * properties. With no operands it runs the embedded default of application.properties (./data/source mirrored
- * to our own daemon serving ./data/mirror).
+ * {@code camel-rsync mirror [push options] [--delay SECONDS] [--verify-interval TIME] SRC DEST [DEST...]}: the
+ * live mirror of SRC to each DEST, as the inotifywait loop did it, run by routes/mirror.camel.yaml. The options
+ * become the routes' mirror.* properties. With no operands it runs the embedded default of
+ * application.properties (./data/source mirrored to our own daemon serving ./data/mirror).
  */
 final class MirrorCommand {
     private MirrorCommand() {
@@ -31,6 +32,7 @@ final class MirrorCommand {
         List<String> excludes = new ArrayList<>();
         List<String> excludeFrom = new ArrayList<>();
         double[] delay = {-1};
+        String[] verifyInterval = {null};
         PushArgs a = new PushArgs();
         a.parseInto(argv, (args, i) -> {
             String arg = args.get(i);
@@ -41,6 +43,10 @@ final class MirrorCommand {
             switch (name) {
                 case "--delay" -> {
                     delay[0] = seconds(value);
+                    return inline ? 1 : 2;
+                }
+                case "--verify-interval" -> {
+                    verifyInterval[0] = String.valueOf(intervalMillis(value));
                     return inline ? 1 : 2;
                 }
                 case "--exclude" -> excludes.add(value);
@@ -90,6 +96,9 @@ final class MirrorCommand {
             props.put("mirror.exclude-from", excludeFrom.isEmpty() ? "" : excludeFrom.get(0));
             props.put("mirror.daemon.enabled", "false");
         }
+        if (verifyInterval[0] != null) {
+            props.put("mirror.verify-interval", verifyInterval[0]);
+        }
         if (delay[0] >= 0) {
             long ms = Math.round(delay[0] * 1000);
             props.put("mirror.quiet-ms", String.valueOf(Math.max(1, ms)));
@@ -132,6 +141,19 @@ final class MirrorCommand {
             q.add("checksum=" + o.checksumChoice);
         }
         return String.join("&", q);
+    }
+
+    /** --verify-interval: seconds as rsync's options count time, or a duration with a unit (90s, 30m, 1h, 1d). */
+    static long intervalMillis(String value) throws UsageException {
+        if (value != null && value.strip().matches("\\d{1,9}")) {
+            return Long.parseLong(value.strip()) * 1000;
+        }
+        try {
+            return VerifyReport.intervalMillis(value);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--verify-interval needs seconds or a duration such as 30m, 1h or 1d (0: never),"
+                    + " got " + value);
+        }
     }
 
     private static double seconds(String value) throws UsageException {

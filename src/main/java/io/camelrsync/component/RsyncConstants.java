@@ -33,6 +33,13 @@ public final class RsyncConstants {
     @Metadata(label = "producer", description = "rsync's exit code: 0, or 23/24 when some files could not be sent"
             + " or vanished (other failures throw).", javaType = "int")
     public static final String EXIT_CODE = "CamelRsyncExitCode";
+    @Metadata(label = "producer", description = "Paths the target created or updated (content or attributes), as"
+            + " rsync -i lists them: directories end with /, the top directory is ./.",
+            javaType = "java.util.List<String>")
+    public static final String UPDATED_PATHS = "CamelRsyncUpdatedPaths";
+    @Metadata(label = "producer", description = "Paths the target deleted (--delete), as the daemon reported them.",
+            javaType = "java.util.List<String>")
+    public static final String DELETED_PATHS = "CamelRsyncDeletedPaths";
 
     private RsyncConstants() {
     }

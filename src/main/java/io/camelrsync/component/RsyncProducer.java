@@ -5,8 +5,10 @@ import io.camelrsync.client.PushSession;
 import io.camelrsync.client.TransferStats;
 import io.camelrsync.flist.ChangeSet;
 import io.camelrsync.flist.FileEntry;
+import io.camelrsync.protocol.ExitCode;
 import io.camelrsync.protocol.MessageCode;
 import io.camelrsync.protocol.RsyncException;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collection;
@@ -19,8 +21,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Pushes the endpoint's source directory: the whole tree for an empty body, else the change set in the body
- * (or the CamelRsyncChangeSet header). Transfer statistics come back as headers; a failed push throws the
- * RsyncException so the route's error handler can redeliver.
+ * (or the CamelRsyncChangeSet header). Transfer statistics and the paths changed on the target come back as
+ * headers; a failed push throws an RsyncTargetException when the target or the network failed (a route's error
+ * handler redelivers those), else a plain RsyncException.
  */
 public class RsyncProducer extends DefaultProducer {
     private static final Logger LOG = LoggerFactory.getLogger(RsyncProducer.class);
@@ -44,13 +47,13 @@ public class RsyncProducer extends DefaultProducer {
         }
         ChangeSet changes = toChangeSet(spec);
         TransferStats stats;
+        LogListener listener = new LogListener(ep);
         synchronized (ep.pushLock()) {
             try {
                 stats = new PushSession(Path.of(ep.getSource()), true, ep.target(), ep.pushOptions(), changes,
-                        new LogListener(ep)).run();
-            } catch (RsyncException e) {
-                throw new RsyncException(e.exitCode(), "rsync push to " + ep.target() + " failed (exit code "
-                        + e.exitCode() + "): " + e.getMessage(), e);
+                        listener).run();
+            } catch (IOException e) {
+                throw failure(ep, e, listener.errors);
             }
         }
         if (stats.basisRefused) {
@@ -65,10 +68,32 @@ public class RsyncProducer extends DefaultProducer {
         in.setHeader(RsyncConstants.BYTES_SENT, stats.bytesSent);
         in.setHeader(RsyncConstants.ELAPSED_MILLIS, stats.elapsedMillis);
         in.setHeader(RsyncConstants.EXIT_CODE, stats.exitCode);
+        in.setHeader(RsyncConstants.UPDATED_PATHS, listener.updated);
+        in.setHeader(RsyncConstants.DELETED_PATHS, listener.deleted);
         LOG.info("pushed {} to {}: {} files sent, {} literal bytes, {} matched, {} deleted in {} ms{}",
                 changes == null ? "tree " + ep.getSource() : changes.size() + " changed paths", ep.target(),
                 stats.transferredFiles, stats.literalBytes, stats.matchedBytes, stats.deletedFiles,
                 stats.elapsedMillis, stats.exitCode == 0 ? "" : " (rsync exit code " + stats.exitCode + ")");
+    }
+
+    /**
+     * The failure as a route sees it: a target or network failure (see {@link RsyncTargetException}) is worth
+     * redelivering as it is; anything else would fail again the same way. Local I/O errors pass unchanged.
+     */
+    static IOException failure(RsyncEndpoint ep, IOException e, List<String> daemonErrors) {
+        if (e instanceof RsyncException r) {
+            // the daemon's last error is rsync's summary line; its first says why (e.g. the option it refuses)
+            String why = r.shownToUser() && daemonErrors.size() > 1
+                    ? daemonErrors.get(0) + "; " + daemonErrors.get(daemonErrors.size() - 1) : r.getMessage();
+            String text = "rsync push to " + ep.target() + " failed (exit code " + r.exitCode() + "): " + why;
+            return RsyncTargetException.isTargetFailure(r.exitCode())
+                    ? new RsyncTargetException(r.exitCode(), text, r) : new RsyncException(r.exitCode(), text, r);
+        }
+        if (RsyncTargetException.isNetworkFailure(e)) {
+            return new RsyncTargetException(ExitCode.SOCKET_IO, "rsync push to " + ep.target() + " failed (exit"
+                    + " code " + ExitCode.SOCKET_IO + "): " + e, e);
+        }
+        return e;
     }
 
     /** null, an empty body or an empty string means the whole tree. */
@@ -100,6 +125,11 @@ public class RsyncProducer extends DefaultProducer {
     /** Daemon messages and deletions go to the log, like the rsync client's output. */
     private static final class LogListener implements PushListener {
         private final RsyncEndpoint ep;
+        /** The CamelRsyncUpdatedPaths and CamelRsyncDeletedPaths headers (callbacks come from one thread each). */
+        final List<String> updated = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        final List<String> deleted = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        /** The daemon's error lines, for the exception's text. */
+        final List<String> errors = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
 
         LogListener(RsyncEndpoint ep) {
             this.ep = ep;
@@ -118,20 +148,24 @@ public class RsyncProducer extends DefaultProducer {
             } else if (code == MessageCode.WARNING) {
                 LOG.warn("{}: {}", ep.getHost(), t);
             } else {
+                errors.add(t);
                 LOG.error("{}: {}", ep.getHost(), t);
             }
         }
 
         @Override
         public void deleted(String path) {
+            deleted.add(path);
             LOG.info("{}: deleting {}", ep.target(), path);
         }
 
         /** One line per path sent, as the rsync -v of the classic inotifywait loop prints it. */
         @Override
         public void itemized(FileEntry entry, int iflags) {
-            LOG.info("{}: {}", ep.target(), entry.path.isEmpty() ? "./" : entry.isDirectory() ? entry.path + "/"
-                    : entry.path);
+            String path = entry.path.isEmpty() || entry.path.equals(".") ? "./" : entry.isDirectory()
+                    ? entry.path + "/" : entry.path;
+            updated.add(path);
+            LOG.info("{}: {}", ep.target(), path);
         }
     }
 }

@@ -22,7 +22,7 @@ public class BatchLog {
         literalBytes.addAndGet(literal == null ? 0 : literal);
         Long first = in.getHeader(MergingQueue.FIRST_EVENT_AT, Long.class);
         String latency = first == null ? "" : ", latency " + (System.currentTimeMillis() - first) + " ms";
-        LOG.info("batch to {}: {}, {} files sent, {} bytes, {} deleted{}", in.getHeader("MirrorTarget"), what,
+        LOG.info("batch to {}: {}, {} files sent, {} bytes, {} deleted{}", in.getHeader(MirrorHeaders.TARGET), what,
                 in.getHeader(RsyncConstants.FILES_TRANSFERRED), in.getHeader(RsyncConstants.LITERAL_BYTES),
                 in.getHeader(RsyncConstants.DELETED_FILES), latency);
     }

@@ -5,11 +5,13 @@ import java.util.AbstractQueue;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.apache.camel.Exchange;
+import org.apache.camel.Message;
 
 /**
  * A target's queue of pending change sets that holds at most one exchange: what arrives while the target is busy or
@@ -36,6 +38,7 @@ public final class MergingQueue extends AbstractQueue<Exchange> implements Block
             if (pending == null) {
                 pending = e;
             } else {
+                mergeVerify(e);
                 ChangeSet merged = ChangeSets.merge(changeSet(pending), changeSet(e), maxPaths);
                 pending.getIn().setBody(merged);
                 Long a = pending.getIn().getHeader(FIRST_EVENT_AT, Long.class);
@@ -49,6 +52,43 @@ public final class MergingQueue extends AbstractQueue<Exchange> implements Block
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * A verify stays one while what merges with it is a list of changes: they become its known changes, whose fixes
+     * it does not report as findings. Merged with a full sync it is just that full sync.
+     */
+    private void mergeVerify(Exchange e) {
+        boolean pendingVerify = isVerify(pending);
+        boolean arrivingVerify = isVerify(e);
+        if (!pendingVerify && !arrivingVerify) {
+            return;
+        }
+        ChangeSet a = known(pending, pendingVerify);
+        ChangeSet b = known(e, arrivingVerify);
+        ChangeSet k = a == null || b == null ? null : ChangeSets.merge(a, b, maxPaths);
+        Message m = pending.getIn();
+        if (k == null || ChangeSets.isFullSync(k)) {
+            m.removeHeader(MirrorHeaders.VERIFY);
+            m.removeHeader(MirrorHeaders.VERIFY_KNOWN);
+        } else {
+            m.setHeader(MirrorHeaders.VERIFY, Boolean.TRUE);
+            m.setHeader(MirrorHeaders.VERIFY_KNOWN, k);
+        }
+    }
+
+    private static boolean isVerify(Exchange e) {
+        return Boolean.TRUE.equals(e.getIn().getHeader(MirrorHeaders.VERIFY, Boolean.class));
+    }
+
+    /** What a verify already knows; for any other exchange its change set (null: a full sync, nothing to tell). */
+    private static ChangeSet known(Exchange e, boolean verify) {
+        if (verify) {
+            ChangeSet k = e.getIn().getHeader(MirrorHeaders.VERIFY_KNOWN, ChangeSet.class);
+            return k != null ? k : ChangeSet.of(List.of());
+        }
+        ChangeSet cs = changeSet(e);
+        return cs == null || ChangeSets.isFullSync(cs) ? null : cs;
     }
 
     /** The body as a change set; anything else (an empty body) asks for the whole tree, as the producer reads it. */

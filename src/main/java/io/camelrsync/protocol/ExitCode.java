@@ -12,6 +12,8 @@ public final class ExitCode {
     public static final int FILE_IO = 11;
     public static final int STREAM_IO = 12;
     public static final int MESSAGE_IO = 13;
+    public static final int IPC = 14;
+    public static final int SIGNAL = 20;
     public static final int MALLOC = 22;
     public static final int PARTIAL = 23;
     public static final int VANISHED = 24;

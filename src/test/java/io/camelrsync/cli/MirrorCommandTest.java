@@ -124,6 +124,18 @@ class MirrorCommandTest {
     }
 
     @Test
+    void verifyIntervalTakesSecondsAsRsyncDoesOrAUnit() throws Exception {
+        for (String[] c : new String[][] {{"90", "90000"}, {"1h", "3600000"}, {"30m", "1800000"}, {"0", "0"}}) {
+            assertEquals(c[1], MirrorCommand.overrides(List.of("-a", "--verify-interval", c[0], "/s/", "h::m"))
+                    .get("mirror.verify-interval"), c[0]);
+        }
+        assertEquals("86400000", MirrorCommand.overrides(List.of("-a", "--verify-interval=1d", "/s/", "h::m"))
+                .get("mirror.verify-interval"));
+        assertFalse(MirrorCommand.overrides(List.of("-a", "/s/", "h::m")).containsKey("mirror.verify-interval"),
+                "without the option application.properties decides");
+    }
+
+    @Test
     void badCommandLinesAreRefusedWithTheReason() {
         UsageException e = assertThrows(UsageException.class, () -> MirrorCommand.overrides(List.of("-v", "/src/")));
         assertTrue(e.getMessage().contains("mirror needs SRC and at least one DEST"), e.getMessage());
@@ -132,6 +144,9 @@ class MirrorCommandTest {
         e = assertThrows(UsageException.class, () -> MirrorCommand.overrides(List.of("-a", "--delay", "x", "/s/",
                 "h::m")));
         assertTrue(e.getMessage().contains("--delay needs seconds"), e.getMessage());
+        e = assertThrows(UsageException.class, () -> MirrorCommand.overrides(List.of("-a", "--verify-interval=1x",
+                "/s/", "h::m")));
+        assertTrue(e.getMessage().contains("--verify-interval needs seconds or a duration"), e.getMessage());
         Cli cli = Cli.run("mirror", "-a", "--include=*.c", "/s/", "h::m");
         assertEquals(1, cli.exitCode(), cli.toString());
         assertTrue(cli.err().contains("--include is not supported by camel-rsync mirror"), cli.toString());

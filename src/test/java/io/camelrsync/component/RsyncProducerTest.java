@@ -29,6 +29,7 @@ class RsyncProducerTest extends CamelTestSupport {
     static RsyncDaemon daemon;
     static Path src;
     static Path passwordFile;
+    static int unreachablePort;
 
     @BeforeAll
     static void startDaemon() throws Exception {
@@ -36,13 +37,18 @@ class RsyncProducerTest extends CamelTestSupport {
         Path secrets = work.resolve("secrets");
         Files.writeString(secrets, "camel:s3cret\n");
         Files.setPosixFilePermissions(secrets, PosixFilePermissions.fromString("rw-------"));
+        unreachablePort = RsyncDaemon.freePort(); // nothing listens there
         passwordFile = work.resolve("camel.pass");
         Files.writeString(passwordFile, "s3cret\n");
         Files.setPosixFilePermissions(passwordFile, PosixFilePermissions.fromString("rw-------"));
         daemon = RsyncDaemon.start(work.resolve("daemon"),
                 RsyncDaemon.module("mirror", Files.createDirectories(work.resolve("mirror")))
                         + RsyncDaemon.module("secure", Files.createDirectories(work.resolve("secure")),
-                        "auth users = camel", "secrets file = " + secrets));
+                        "auth users = camel", "secrets file = " + secrets)
+                        + RsyncDaemon.module("paths", Files.createDirectories(work.resolve("paths")))
+                        + RsyncDaemon.module("refusing", Files.createDirectories(work.resolve("refusing")),
+                        "refuse options = delete"));
+        Files.createDirectories(work.resolve("paths-src"));
     }
 
     @AfterAll
@@ -60,6 +66,12 @@ class RsyncProducerTest extends CamelTestSupport {
                 from("direct:secure").to("rsync://127.0.0.1:" + daemon.port() + "/secure?source=" + src
                         + "&username=camel&passwordFile=" + passwordFile);
                 from("direct:nowhere").to("rsync://127.0.0.1:" + daemon.port() + "/no_such_module?source=" + src);
+                from("direct:paths").to("rsync://127.0.0.1:" + daemon.port() + "/paths?source="
+                        + work.resolve("paths-src") + "&delete=true");
+                from("direct:refused").to("rsync://127.0.0.1:" + daemon.port() + "/refusing?source=" + src
+                        + "&delete=true");
+                from("direct:unreachable").to("rsync://127.0.0.1:" + unreachablePort + "/m?source=" + src
+                        + "&connectTimeout=5");
             }
         };
     }
@@ -110,6 +122,48 @@ class RsyncProducerTest extends CamelTestSupport {
         RsyncException cause = assertInstanceOf(RsyncException.class, e.getCause());
         assertEquals(5, cause.exitCode());
         assertTrue(cause.getMessage().contains("@ERROR: Unknown module 'no_such_module'"), cause.getMessage());
+    }
+
+    @Test
+    void targetAndNetworkFailuresAreRsyncTargetExceptionsAndOthersAreNot() {
+        // the mirror redelivers RsyncTargetException forever and escalates anything else
+        CamelExecutionException unknown = assertThrows(CamelExecutionException.class,
+                () -> template.sendBody("direct:nowhere", null));
+        assertEquals(5, assertInstanceOf(RsyncTargetException.class, unknown.getCause()).exitCode());
+        CamelExecutionException down = assertThrows(CamelExecutionException.class,
+                () -> template.sendBody("direct:unreachable", null));
+        assertEquals(10, assertInstanceOf(RsyncTargetException.class, down.getCause()).exitCode());
+        CamelExecutionException refused = assertThrows(CamelExecutionException.class,
+                () -> template.sendBody("direct:refused", null));
+        RsyncException cause = assertInstanceOf(RsyncException.class, refused.getCause());
+        assertFalse(cause instanceof RsyncTargetException, cause.toString());
+        assertEquals(4, cause.exitCode());
+        // the daemon's first error says why; its last is only rsync's summary line
+        assertTrue(cause.getMessage().contains("The server is configured to refuse --delete"), cause.getMessage());
+    }
+
+    @Test
+    void headersListThePathsThePushChangedOnTheTarget() throws Exception {
+        Path from = work.resolve("paths-src");
+        Path to = work.resolve("paths");
+        Files.createDirectories(from.resolve("a"));
+        Files.writeString(from.resolve("a/x"), "x");
+        Files.writeString(from.resolve("b"), "b");
+        Exchange first = template.request("direct:paths", e -> e.getIn().setBody(null));
+        assertEquals(List.of("./", "b", "a/", "a/x"), // in rsync's file-list order: a directory's files first
+                first.getMessage().getHeader(RsyncConstants.UPDATED_PATHS));
+        assertEquals(List.of(), first.getMessage().getHeader(RsyncConstants.DELETED_PATHS));
+
+        Exchange unchanged = template.request("direct:paths", e -> e.getIn().setBody(null));
+        assertEquals(List.of(), unchanged.getMessage().getHeader(RsyncConstants.UPDATED_PATHS));
+
+        Files.delete(to.resolve("b")); // behind the producer's back
+        Files.writeString(to.resolve("a/extra"), "only on the target");
+        Exchange fixed = template.request("direct:paths", e -> e.getIn().setBody(null));
+        List<?> updated = fixed.getMessage().getHeader(RsyncConstants.UPDATED_PATHS, List.class);
+        assertTrue(updated.contains("b") && !updated.contains("a/x"), updated.toString());
+        assertEquals(List.of("a/extra"), fixed.getMessage().getHeader(RsyncConstants.DELETED_PATHS));
+        assertSameTree(from, to);
     }
 
     @Test

@@ -36,9 +36,7 @@ public final class RsyncDaemon implements AutoCloseable {
             InterruptedException {
         requireRsync();
         Files.createDirectories(workDir);
-        Path conf = workDir.resolve("rsyncd.conf");
-        Files.writeString(conf, "pid file = " + workDir.resolve("rsyncd.pid") + "\n"
-                + "log file = " + workDir.resolve("rsyncd.log") + "\n" + modules, StandardCharsets.UTF_8);
+        Path conf = writeConfig(workDir, modules);
         Process p = new ProcessBuilder("rsync", "--daemon", "--no-detach", "--config=" + conf, "--port=" + port,
                 "--address=127.0.0.1").redirectErrorStream(true)
                 .redirectOutput(workDir.resolve("rsyncd.out").toFile()).start();
@@ -56,6 +54,18 @@ public final class RsyncDaemon implements AutoCloseable {
         }
         p.destroyForcibly();
         throw new IllegalStateException("rsync daemon did not listen on port " + port + " within 15 s");
+    }
+
+    private static Path writeConfig(Path workDir, String modules) throws IOException {
+        Path conf = workDir.resolve("rsyncd.conf");
+        Files.writeString(conf, "pid file = " + workDir.resolve("rsyncd.pid") + "\n"
+                + "log file = " + workDir.resolve("rsyncd.log") + "\n" + modules, StandardCharsets.UTF_8);
+        return conf;
+    }
+
+    /** Replaces the modules: stock rsync reads its config again for every connection. */
+    public void reconfigure(String modules) throws IOException {
+        writeConfig(dir, modules);
     }
 
     /** A module section for a writable module at {@code path}, chrooted as the default daemon is. */
