@@ -2,12 +2,8 @@ package io.camelrsync.mirror;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 
 /**
  * Whether inotify can watch a whole tree: one watch per directory, at most fs.inotify.max_user_watches per user.
@@ -28,28 +24,6 @@ public final class InotifyLimits {
         } catch (IOException | NumberFormatException | NullPointerException e) {
             return -1;
         }
-    }
-
-    /** Directories below and including {@code root}, not following symlinks. */
-    public static long countDirectories(Path root) {
-        long[] n = {0};
-        try {
-            Files.walkFileTree(root, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-                    n[0]++;
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFileFailed(Path file, IOException e) {
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return n[0];
     }
 
     /**

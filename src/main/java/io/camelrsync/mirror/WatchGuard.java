@@ -152,10 +152,12 @@ public class WatchGuard extends RoutePolicySupport {
                     + (Files.exists(source) ? "" : " (it does not exist: create it or fix mirror.source)"));
         }
         long limit = maxUserWatches > 0 ? maxUserWatches : InotifyLimits.maxUserWatches();
+        if (directories == null) { // routes without the shared index: one of its own, for counting
+            directories = new DirectoryIndex();
+            directories.setSource(source.toString());
+        }
         // the walk that counts the directories also files them for recognising moves
-        long directories = this.directories != null ? this.directories.rebuild()
-                : InotifyLimits.countDirectories(source);
-        InotifyLimits.check(source, directories, limit);
+        InotifyLimits.check(source, directories.rebuild(), limit);
     }
 
     /**
