@@ -1243,7 +1243,8 @@ public final class ReceiveSession {
             Basis asked = p.basis();
             if (basisType != (asked == null ? Basis.FNAME : asked.type())
                     || !java.util.Objects.equals(xname, asked == null ? null : asked.xname())) {
-                throw RsyncException.protocol("the client changed the basis of file " + ndx);
+                throw RsyncException.protocol("the client sent a basis type or name we never asked for (file "
+                        + ndx + ")");
             }
             if (dryRun) {
                 continue; // a dry run echoes the index and flags only
