@@ -1321,15 +1321,20 @@ public final class ReceiveSession {
     }
 
     /**
-     * Makes the later members of a hard-link group links to the member in place, {@code leader}: its first, or
-     * the first one not compared away (--compare-dest) when the ones before it were.
+     * Makes the other members of a hard-link group links to the member in place, {@code leader}: its first, or
+     * the first one not compared away (--compare-dest). Those compared away before it are linked too, as rsync's
+     * finish_hard_link links every member still waiting in the group's chain.
      */
     private void linkGroup(int leader, DestinationTree.Node leaderNode) throws IOException {
         if (!args.hardLinks()) {
             return;
         }
-        for (int member : list.membersOf(list.groupOf(leader))) {
-            if (member > leader) {
+        int first = list.groupOf(leader);
+        if (first != leader) {
+            tree.hardLink(list.sorted[first].path(), leaderNode);
+        }
+        for (int member : list.membersOf(first)) {
+            if (member != leader) {
                 tree.hardLink(list.sorted[member].path(), leaderNode);
             }
         }
