@@ -262,12 +262,6 @@ public final class ReceiveSession {
             refuse(mux, protocol, e.getMessage(), e.exitCode());
             return stats;
         }
-        if (altDests != null && altDests.dirs.stream().anyMatch(d -> !d.parts.isEmpty()
-                && daemonRefuses(String.join("/", d.parts), true))) {
-            // main.c do_server_recv: a basis dir the module's own rules exclude
-            refuse(mux, protocol, "rsync: Your options have been rejected by the server.", ExitCode.SYNTAX);
-            return stats;
-        }
         try {
             policy = new DestinationTree.Policy(args.perms(), args.times(), args.owner(), args.group(),
                     args.fsync(), module.mungeSymlinksOrDefault() || args.used().contains("munge-links"),
@@ -289,6 +283,15 @@ public final class ReceiveSession {
                     checkBackupDir(moduleDir, backupPlan);
                 }
                 destination = destination(mux, moduleDir);
+                if (altDests != null && altDests.dirs.stream().anyMatch(d -> !d.parts.isEmpty()
+                        && daemonRefuses(String.join("/", d.parts), true))) {
+                    // main.c do_server_recv: a basis dir the module's own rules exclude (once the destination
+                    // is made, as there)
+                    if (destination != null) {
+                        destination.close();
+                    }
+                    throw new RsyncException(ExitCode.SYNTAX, "rsync: Your options have been rejected by the server.");
+                }
                 if (backupPlan != null && destination != null && !dryRun) {
                     backups = new Backups(backupPlan, moduleDir.retain(), destination, policy);
                 }
@@ -920,6 +923,9 @@ public final class ReceiveSession {
             if (m.level() >= 2) {
                 if (!dryRun) {
                     try (NativeFile in = m.tree().openBasis(m.node())) {
+                        if (!in.stat().sameFile(m.stat())) { // replaced since it was compared
+                            return AltOutcome.NOTHING;
+                        }
                         tree.copyFrom(in, dst, e);
                     } catch (FsException failed) {
                         return AltOutcome.NOTHING; // copy_altdest_file failed: the file is transferred instead
