@@ -476,6 +476,32 @@ class AltDestTest {
         assertEquals(2, ClientArgs.parse(List.of("--server", "-yyr", ".", "m/")).fuzzy());
     }
 
+    /** util1.c find_filename_suffix and fuzzy_distance on a few names, worked out by hand from the C. */
+    @Test
+    void fuzzyDistanceAndSuffixAsRsyncComputesThem() {
+        assertEquals(List.of(5, 4), suffixOf("photo.jpg.bak"), ".bak is skipped");
+        assertEquals(List.of(1, 2), suffixOf("x.c~"), "a trailing ~ is ignored");
+        assertEquals(List.of(0, 0), suffixOf(".profile"), "leading dots are no suffix");
+        assertEquals(List.of(5, 4), suffixOf("notes.txt.1"), "an all-digit suffix gives way");
+        byte[] a = "deep.bin".getBytes(StandardCharsets.UTF_8);
+        byte[] b = "deeper.bin".getBytes(StandardCharsets.UTF_8);
+        assertEquals(0, Fuzzy.distance(a, 0, a.length, a, 0, a.length, 25L << 16));
+        assertEquals(2 * (1L << 16) + 'e' + 'r', Fuzzy.distance(a, 0, a.length, b, 0, b.length, 25L << 16));
+        assertEquals(0xFFFFL * (1 << 16) + 1, Fuzzy.distance(a, 0, a.length, b, 0, b.length, 1L << 16),
+                "more than the limit by length alone");
+        Fuzzy.Candidate near = new Fuzzy.Candidate("deep.bin", 10, 1);
+        Fuzzy.Candidate same = new Fuzzy.Candidate("zzz", 20, 2);
+        assertEquals("zzz", Fuzzy.find(List.of(List.of(near, same)), "deeper.bin", 20, 2).candidate().name);
+        assertEquals("deep.bin", Fuzzy.find(List.of(List.of(near, same)), "deeper.bin", 30, 2).candidate().name);
+        same.sent = true;
+        assertEquals("deep.bin", Fuzzy.find(List.of(List.of(near, same)), "deeper.bin", 20, 2).candidate().name);
+    }
+
+    static List<Integer> suffixOf(String name) {
+        int[] s = Fuzzy.suffix(name.getBytes(StandardCharsets.UTF_8));
+        return List.of(s[0], s[1]);
+    }
+
     @Test
     void basisDirsAreSanitizedAsRsyncsDaemonDoesIt() {
         List<String> dest = List.of("a", "b");
