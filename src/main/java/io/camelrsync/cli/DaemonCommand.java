@@ -78,6 +78,8 @@ final class DaemonCommand {
         try (DaemonServer server = new DaemonServer(conf, log, s -> log.accept(s.failure() == null
                 ? "sent to " + s.module() + ": " + s.stats().transferredFiles + " files, "
                 + s.stats().literalBytes + " literal bytes, " + s.stats().deleted() + " deleted"
+                + (s.stats().linkedFiles + s.stats().copiedFiles == 0 ? "" : ", " + s.stats().linkedFiles
+                + " linked and " + s.stats().copiedFiles + " copied from basis dirs")
                 : "session failed: " + s.failure().getMessage()))) {
             try {
                 server.start(addr, p, tls);

@@ -19,8 +19,8 @@ import java.util.TreeMap;
  * again: a moved directory with rsync's --link-dest at its old path (an unchanged file is hard-linked, and the
  * deletion of the old path by the main session leaves it renamed), a file moved to another directory with
  * --link-dest at its old directory, a file renamed in its directory with --fuzzy (generator.c find_fuzzy takes the
- * file of equal size and mtime as basis). Stock daemons take both options since rsync 2.6; one that refuses them
- * (ours) gets the moved paths as trees of the main session, and is not asked again.
+ * file of equal size and mtime as basis). Stock daemons take both options since rsync 2.6, and so does ours; one
+ * that refuses them ("refuse options") gets the moved paths as trees of the main session, and is not asked again.
  *
  * <p>These sessions keep the quick check: a file the mirror saw change after the move is named in the change set
  * and the main session, which transfers every named file, sends it again.

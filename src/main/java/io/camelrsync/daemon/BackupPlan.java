@@ -37,7 +37,7 @@ record BackupPlan(String suffix, List<String> dir, String shown) {
         }
         List<String> dir = null;
         if (given != null) {
-            List<String> parts = sanitize(given);
+            List<String> parts = ModulePath.sanitize(given, 0); // options.c: depth 0, at parse time
             if (given.startsWith("/")) {
                 dir = parts; // sanitize_path: an absolute path is taken below module_dir
             } else if (!parts.isEmpty()) {
@@ -51,28 +51,6 @@ record BackupPlan(String suffix, List<String> dir, String shown) {
                     ? "when --backup-dir is the same as the dest dir" : "without a --backup-dir"));
         }
         return new BackupPlan(suffix, dir == null ? null : List.copyOf(dir), given);
-    }
-
-    /**
-     * util1.c sanitize_path with depth 0, as a daemon applies it to --backup-dir: leading and repeated slashes,
-     * "." components and every ".." that would climb above the start are dropped; a ".." below a component
-     * removes that component. What is left can only name a place inside the tree it is resolved in.
-     */
-    static List<String> sanitize(String path) {
-        List<String> out = new ArrayList<>();
-        for (String part : path.split("/")) {
-            if (part.isEmpty() || part.equals(".")) {
-                continue;
-            }
-            if (part.equals("..")) {
-                if (!out.isEmpty()) {
-                    out.remove(out.size() - 1);
-                }
-                continue;
-            }
-            out.add(part);
-        }
-        return out;
     }
 
     /** The backup directory below the module root, "/"-joined ("" for the root itself). */

@@ -20,6 +20,9 @@ import java.util.Set;
  * @param backup         -b, or --backup-dir, which implies it
  * @param backupDir      --backup-dir as the client sent it (unescaped), or null; see {@link BackupPlan}
  * @param suffix         --suffix as the client sent it, or null for rsync's default
+ * @param altDest        "link-dest", "copy-dest" or "compare-dest" (one kind only, as options.c allows), or null
+ * @param altDirs        that option's dirs as the client sent them (unescaped), in order; see {@link AltDests}
+ * @param fuzzy          how often -y was given: 1 looks in the destination's directory, 2 in the alt dirs too
  * @param refusal        the message for an option this daemon cannot honour, or null
  */
 public record ClientArgs(boolean sender, boolean recursive, boolean links, boolean hardLinks, boolean perms,
@@ -27,7 +30,7 @@ public record ClientArgs(boolean sender, boolean recursive, boolean links, boole
                          boolean checksum, boolean dryRun, boolean compress, boolean delete, boolean numericIds,
                          boolean ignoreTimes, boolean sizeOnly, boolean update, boolean existing,
                          boolean ignoreExisting, boolean fsync, boolean backup, String backupDir,
-                         String suffix, int timeout, String compressChoice,
+                         String suffix, String altDest, List<String> altDirs, int fuzzy, int timeout, String compressChoice,
                          String checksumChoice, String capabilities, Set<String> used, List<String> paths,
                          String refusal) {
 
@@ -50,7 +53,11 @@ public record ClientArgs(boolean sender, boolean recursive, boolean links, boole
     private static final String UNSUPPORTED_LETTERS = "RsAXBTUNE";
 
     /** Long options whose value a client sends as the next argument (options.c server_options). */
-    private static final Set<String> SPLIT_VALUE = Set.of("--backup-dir", "--suffix");
+    private static final Set<String> SPLIT_VALUE = Set.of("--backup-dir", "--suffix", "--link-dest", "--copy-dest",
+            "--compare-dest");
+
+    /** rsync.h MAX_BASIS_DIRS: how many --link-dest (or kin) dirs options.c takes. */
+    static final int MAX_BASIS_DIRS = 20;
 
     public boolean capability(char c) {
         return capabilities.indexOf(c) >= 0;
@@ -88,6 +95,9 @@ public record ClientArgs(boolean sender, boolean recursive, boolean links, boole
         boolean fsync, backup;
         String backupDir;
         String suffix;
+        String altDest;
+        final List<String> altDirs = new ArrayList<>();
+        int fuzzy;
         int timeout;
         String compressChoice;
         String checksumChoice;
@@ -129,6 +139,9 @@ public record ClientArgs(boolean sender, boolean recursive, boolean links, boole
                         backupDir = unbackslash(value);
                     }
                 }
+                case "link-dest", "copy-dest", "compare-dest" -> altDest(name, value);
+                case "fuzzy" -> fuzzy++;
+                case "no-fuzzy", "no-y" -> fuzzy = 0;
                 case "new-compress" -> compressChoice = "zlibx";
                 case "old-compress" -> compressChoice = "zlib";
                 case "compress-choice", "zc" -> compressChoice = value;
@@ -178,6 +191,7 @@ public record ClientArgs(boolean sender, boolean recursive, boolean links, boole
                     case 'I' -> ignoreTimes = true;
                     case 'u' -> update = true;
                     case 'b' -> backup = true;
+                    case 'y' -> fuzzy++;
                     default -> {
                         // verbosity, one-file-system and the like: no effect on the receiving side here
                     }
@@ -185,10 +199,24 @@ public record ClientArgs(boolean sender, boolean recursive, boolean links, boole
             }
         }
 
+        /** options.c set_dest_dir: one kind of basis dir per transfer, at most MAX_BASIS_DIRS of them. */
+        void altDest(String name, String value) {
+            if (value == null) {
+                refuse("rsync: on remote machine: --" + name + ": missing argument");
+            } else if (altDest != null && !altDest.equals(name)) {
+                refuse("rsync: ERROR: the --" + name + " option conflicts with the --" + altDest + " option");
+            } else if (altDirs.size() >= MAX_BASIS_DIRS) {
+                refuse("rsync: ERROR: at most " + MAX_BASIS_DIRS + " --" + name + " args may be specified");
+            } else {
+                altDest = name;
+                altDirs.add(unbackslash(value));
+            }
+        }
+
         /**
          * rsync 3.5's read_args (unbackslash_arg): a client escapes shell and wildcard characters of an option's
          * value with backslashes (options.c safe_arg) for the remote shell a daemon does not have. Applied to the
-         * values this daemon uses as names (--backup-dir, --suffix).
+         * values this daemon uses as names (--backup-dir, --suffix, the basis dirs).
          */
         static String unbackslash(String value) {
             if (value == null || value.indexOf('\\') < 0) {
@@ -232,9 +260,8 @@ public record ClientArgs(boolean sender, boolean recursive, boolean links, boole
             }
             return new ClientArgs(sender, recursive, links, hardLinks, perms, times, owner, group, devices,
                     specials, checksum, dryRun, compress, delete, numericIds, ignoreTimes, sizeOnly, update,
-                    existing, ignoreExisting, fsync, backup, backupDir, suffix, timeout, compressChoice, checksumChoice,
-                    caps, Set.copyOf(used),
-                    List.copyOf(paths), refusal);
+                    existing, ignoreExisting, fsync, backup, backupDir, suffix, altDest, List.copyOf(altDirs), fuzzy,
+                    timeout, compressChoice, checksumChoice, caps, Set.copyOf(used), List.copyOf(paths), refusal);
         }
     }
 }

@@ -8,6 +8,7 @@ import io.camelrsync.fs.FsException;
 import io.camelrsync.fs.NativeFile;
 import io.camelrsync.fs.Stat;
 import io.camelrsync.protocol.ExitCode;
+import io.camelrsync.protocol.ItemFlags;
 import io.camelrsync.protocol.RsyncException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -267,7 +268,7 @@ final class DestinationTree implements AutoCloseable {
     }
 
     /** The target as stored: verbatim, or munged when the module or the client asks (never followed either way). */
-    private byte[] storedTarget(Entry e) {
+    byte[] storedTarget(Entry e) {
         return policy.mungeSymlinks() ? concat(MUNGE_PREFIX.getBytes(StandardCharsets.UTF_8), e.linkTarget())
                 : e.linkTarget();
     }
@@ -462,6 +463,113 @@ final class DestinationTree implements AutoCloseable {
         }
     }
 
+    /**
+     * generator.c try_dests_reg's hard link of an alt-dest file ({@code from}, in another tree of the module) into
+     * place: linked to a temporary name beside {@code dst} and renamed over it, so the name is never missing; what
+     * it replaces is backed up first, as a replaced file is. The link is checked to be the very file that was
+     * compared ({@code compared}), so an entry swapped in meanwhile is never put in place. Nothing of the file's
+     * attributes is touched: they are the alt file's too. False when the link cannot be made (another file
+     * system, too many links: hard_link_one's failure, after which rsync copies) or is not that file.
+     */
+    boolean linkFrom(Node from, Stat compared, Node dst) throws IOException {
+        ensureOpen();
+        String tmp = "." + dst.name + "." + randomSuffix();
+        try {
+            dst.dir.link(from.dir, from.name, tmp);
+        } catch (FsException cannot) {
+            return false;
+        }
+        try {
+            Stat linked = dst.dir.stat(tmp);
+            if (linked == null || linked.type() != compared.type() || !linked.sameFile(compared)) {
+                dst.dir.unlink(tmp);
+                return false;
+            }
+            Stat a = dst.stat();
+            if (a != null && a.isDirectory()) {
+                deleteTree(dst, a);
+            } else if (a != null) {
+                keepReplaced(dst);
+            }
+            dst.dir.rename(tmp, dst.dir, dst.name); // the file keeps its owner: it is the alt file's too
+            return true;
+        } catch (IOException | RuntimeException ex) {
+            try {
+                dst.dir.unlink(tmp);
+            } catch (IOException gone) {
+                // renamed into place before the failure, or never made
+            }
+            throw ex;
+        }
+    }
+
+    /**
+     * generator.c copy_altdest_file: {@code in} (an alt-dest file, open) copied to a temporary name beside
+     * {@code dst}, then finished as a received file is (attributes, backup of what it replaces, rename).
+     */
+    void copyFrom(NativeFile in, Node dst, Entry e) throws IOException {
+        Temp t = createTemp(dst);
+        try {
+            ByteBuffer buf = ByteBuffer.allocate(256 * 1024);
+            while (in.read(buf.clear()) > 0) {
+                buf.flip();
+                while (buf.hasRemaining()) {
+                    t.channel().write(buf);
+                }
+            }
+        } catch (IOException | RuntimeException ex) {
+            discard(t);
+            throw ex;
+        }
+        commit(t, dst, e);
+    }
+
+    /**
+     * generator.c unchanged_attrs: whether {@code st} (an alt-dest entry) already has what the entry asks for, so
+     * it can stand for it as it is: the time with -t, the permissions with -p (after incoming chmod; a symlink's
+     * have none here), owner and group when the session keeps the client's ids (rsync compares the owner as root
+     * only; this daemon gives every entry the module's ids otherwise, so neither is compared then).
+     */
+    boolean attrsUnchanged(Entry e, Stat st) {
+        if (policy.times() && st.mtimeSeconds() != e.mtime()) {
+            return false;
+        }
+        boolean link = (e.mode() & FileEntry.S_IFMT) == FileEntry.S_IFLNK;
+        if (!link && policy.perms() && (st.mode() & 07777) != wantedMode(e, st.mode() & 07777)) {
+            return false;
+        }
+        return changedIds(e, st) == null;
+    }
+
+    /**
+     * The attribute part of generator.c itemize for an entry compared with {@code st}: REPORT_SIZE, _TIME, _PERMS,
+     * _OWNER, _GROUP for what differs. Without -t the time is reported for what is transferred or changed
+     * locally, as rsync does.
+     */
+    int reportFlags(Entry e, Stat st, int iflags) {
+        int type = e.mode() & FileEntry.S_IFMT;
+        int flags = 0;
+        if (type == FileEntry.S_IFREG && st.size() != e.size()) {
+            flags |= ItemFlags.REPORT_SIZE;
+        }
+        boolean keepTime = policy.times() && !(type == FileEntry.S_IFDIR && policy.omitDirTimes());
+        if (keepTime ? st.mtimeSeconds() != e.mtime()
+                : (iflags & (ItemFlags.TRANSFER | ItemFlags.LOCAL_CHANGE)) != 0) {
+            flags |= ItemFlags.REPORT_TIME;
+        }
+        if (type != FileEntry.S_IFLNK && policy.perms() && (st.mode() & 07777) != wantedMode(e, st.mode() & 07777)) {
+            flags |= ItemFlags.REPORT_PERMS;
+        }
+        int[] ids = changedIds(e, st);
+        if (ids != null && ids[0] != -1) {
+            flags |= ItemFlags.REPORT_OWNER;
+        }
+        if (ids != null && ids[1] != -1) {
+            flags |= ItemFlags.REPORT_GROUP;
+        }
+        return flags;
+    }
+
     void applyAttributes(Node n, Entry e) throws IOException {
         applyAttributes(n, e, n.stat());
     }
@@ -565,6 +673,20 @@ final class DestinationTree implements AutoCloseable {
         ModuleIdentity id = policy.identity();
         if (id.claimsFiles()) {
             n.dir.chown(n.name, id.uid(), id.gid());
+        }
+    }
+
+    /** The entries of the directory {@code rel} with their lstat (generator.c get_dirlist, for --fuzzy). */
+    Map<String, Stat> listWithStats(String rel) throws IOException {
+        try (Node n = locate(rel, false); Dir d = n.isTop() ? n.dir.retain() : n.dir.openDir(n.name)) {
+            Map<String, Stat> entries = new LinkedHashMap<>();
+            for (String name : d.list()) {
+                Stat st = d.stat(name);
+                if (st != null) {
+                    entries.put(name, st);
+                }
+            }
+            return entries;
         }
     }
 

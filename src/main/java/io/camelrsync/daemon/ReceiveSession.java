@@ -6,6 +6,7 @@ import io.camelrsync.filter.FilterRules;
 import io.camelrsync.flist.ChmodRules;
 import io.camelrsync.flist.FileEntry;
 import io.camelrsync.flist.FileListReader.Entry;
+import io.camelrsync.flist.FileListOrder;
 import io.camelrsync.flist.FileListReader;
 import io.camelrsync.fs.Dir;
 import io.camelrsync.fs.FsException;
@@ -90,9 +91,38 @@ public final class ReceiveSession {
     private boolean seedFirst;
     private FilterRules filters = FilterRules.empty();
     private FilterRules daemonFilters = FilterRules.empty();
+    /** --link-dest, --copy-dest or --compare-dest dirs, open; null without them. */
+    private AltDests alts;
+    /** generator.c fuzzy_basis: how many directories --fuzzy looks in (0: off). */
+    private int fuzzyBasis;
+    private final FuzzyLists fuzzy = new FuzzyLists();
+    /** The destination was made for this push (main.c get_local_name's FLAG_DIR_CREATED on "."). */
+    private boolean createdDestination;
 
-    /** A transfer we asked for: the sums we sent, and whether they describe an old copy to rebuild from. */
-    private record Pending(SumHead head, boolean hasBasis) {
+    /** A transfer we asked for: the sums we sent, and the file they describe (null: none) to rebuild from. */
+    private record Pending(SumHead head, Basis basis) {
+    }
+
+    /**
+     * generator.c fnamecmp and fnamecmp_type: the file a transfer's block sums describe, which the receiver opens
+     * again to rebuild from (receiver.c recv_files): the old copy (FNAMECMP_FNAME), the same path in alt dir
+     * {@code type} (FNAMECMP_BASIS_DIR_LOW + j), or a file of the directory chosen by --fuzzy (FNAMECMP_FUZZY + i,
+     * its name sent as the xname). {@code rel} is the path in {@code tree}.
+     */
+    private record Basis(int type, DestinationTree tree, String rel, String xname) {
+        static final int FNAME = 0x80;
+        static final int FUZZY = 0x83;
+
+        /** The itemize flags that announce this basis to the client (it echoes them back). */
+        int flags() {
+            return type == FNAME ? 0 : ItemFlags.BASIS_TYPE_FOLLOWS | (type >= FUZZY ? ItemFlags.XNAME_FOLLOWS : 0);
+        }
+
+        NativeFile open() throws IOException {
+            try (DestinationTree.Node n = tree.locate(rel, false)) {
+                return tree.openBasis(n);
+            }
+        }
     }
 
     public ReceiveSession(ModuleRequest request, ClientArgs args, Path moduleRoot, Consumer<String> log,
@@ -225,6 +255,13 @@ public final class ReceiveSession {
             refuse(mux, protocol, "rsync: Your options have been rejected by the server.", ExitCode.UNSUPPORTED);
             return stats;
         }
+        AltDests altDests;
+        try {
+            altDests = AltDests.of(args, destinationParts());
+        } catch (RsyncException e) {
+            refuse(mux, protocol, e.getMessage(), e.exitCode());
+            return stats;
+        }
         try {
             policy = new DestinationTree.Policy(args.perms(), args.times(), args.owner(), args.group(),
                     args.fsync(), module.mungeSymlinksOrDefault() || args.used().contains("munge-links"),
@@ -246,8 +283,24 @@ public final class ReceiveSession {
                     checkBackupDir(moduleDir, backupPlan);
                 }
                 destination = destination(mux, moduleDir);
+                if (altDests != null && altDests.dirs.stream().anyMatch(d -> !d.parts.isEmpty()
+                        && daemonRefuses(String.join("/", d.parts), true))) {
+                    // main.c do_server_recv: a basis dir the module's own rules exclude (once the destination
+                    // is made, as there)
+                    if (destination != null) {
+                        destination.close();
+                    }
+                    throw new RsyncException(ExitCode.SYNTAX, "rsync: Your options have been rejected by the server.");
+                }
                 if (backupPlan != null && destination != null && !dryRun) {
                     backups = new Backups(backupPlan, moduleDir.retain(), destination, policy);
+                }
+                if (altDests != null) {
+                    alts = altDests; // closed with the tree
+                    alts.open(moduleDir, policy, text -> warn(mux, text));
+                    fuzzyBasis = args.fuzzy() > 1 ? alts.dirs.size() + 1 : args.fuzzy() > 0 ? 1 : 0;
+                } else {
+                    fuzzyBasis = args.fuzzy() > 0 ? 1 : 0;
                 }
             } finally {
                 moduleDir.close();
@@ -261,6 +314,9 @@ public final class ReceiveSession {
             return receiveInto(mux, data, demux, protocol, compat, memory);
         } finally {
             tree.close();
+            if (alts != null) {
+                alts.close();
+            }
         }
     }
 
@@ -364,6 +420,16 @@ public final class ReceiveSession {
             mux.flush();
         } catch (IOException | RuntimeException gone) {
             // the client is gone; the log has the reason
+        }
+    }
+
+    /** A warning the client shows (rsync's FWARNING), logged too. */
+    private void warn(MultiplexWriter mux, String text) {
+        log.accept(text + " (module " + request.module().name() + ")");
+        try {
+            mux.sendMessage(MessageCode.WARNING, (text + "\n").getBytes(StandardCharsets.UTF_8));
+        } catch (IOException gone) {
+            // the client is gone: the session ends at its next read
         }
     }
 
@@ -496,6 +562,7 @@ public final class ReceiveSession {
                     if (!dryRun) {
                         d.mkdir(part, 0777);
                     }
+                    createdDestination = true;
                     // rsync names it as its (chrooted) process sees it, in a dry run too
                     String name = (request.module().useChroot().orElse(true) ? "/" : "") + String.join("/", parts);
                     mux.sendMessage(MessageCode.INFO, ("created directory " + name + "\n")
@@ -543,6 +610,7 @@ public final class ReceiveSession {
             }
         }
         List<Integer> dirsToTouch = new ArrayList<>();
+        Set<Integer> leaderless = new HashSet<>();
         for (int i = 0; i < list.size(); i++) {
             if (ended) {
                 throw new java.io.InterruptedIOException("the session has ended");
@@ -565,46 +633,61 @@ public final class ReceiveSession {
                 mux.sendMessage(MessageCode.INFO, (text + "\n").getBytes(StandardCharsets.UTF_8));
                 continue;
             }
+            fuzzy.enter(parentOf(e.path()));
+            // a later member of a hard-link group is linked to the member in place, unless none is (--compare-dest)
+            boolean leads = !list.isLaterLink(i) || leaderless.remove(list.groupOf(i));
             try (DestinationTree.Node dst = tree.locate(e.path(), dryRun)) {
                 if (dryRun) {
-                    if (type == FileEntry.S_IFREG && !list.isLaterLink(i)) {
-                        requestIfChanged(out, i, e, dst);
-                    } else if (type != FileEntry.S_IFREG && dst.stat() == null) {
-                        itemizeNew(out, i);
-                    } else if (type == FileEntry.S_IFDIR && deleting && e.isContentDir()) {
-                        deletions.extraneous(dst, children.getOrDefault(e.path(), Set.of()));
+                    if (type == FileEntry.S_IFREG) {
+                        if (leads && !requestIfChanged(out, i, e, dst)) {
+                            leaderless.add(list.groupOf(i));
+                        }
+                    } else {
+                        Stat was = dst.stat();
+                        if (was == null) {
+                            int iflags = tryDestsNon(e, dst);
+                            if (iflags != SKIP) {
+                                itemize(out, i, iflags);
+                            }
+                        } else if (type == FileEntry.S_IFDIR && was.isDirectory()) {
+                            itemize(out, i, tree.reportFlags(e, was, 0));
+                            if (deleting && e.isContentDir()) {
+                                deletions.extraneous(dst, children.getOrDefault(e.path(), Set.of()));
+                            }
+                        }
                     }
                     continue;
                 }
                 if (type == FileEntry.S_IFDIR) {
-                    if (tree.makeDirectory(dst) && i > 0) {
-                        itemizeNew(out, i);
-                    } else if (i == 0 && args.times() && !tree.omitsDirTimes()
-                            && dst.stat().mtimeSeconds() != e.mtime()) {
-                        out.writeNdx(i); // "./": the top directory's time is about to change
-                        out.writeShortInt(ItemFlags.REPORT_TIME);
+                    Stat was = dst.stat();
+                    if (tree.makeDirectory(dst) || (i == 0 && createdDestination)) { // FLAG_DIR_CREATED
+                        itemize(out, i, tryDestsNon(e, dst)); // an alt dir changes only what is reported
+                    } else if (was != null) { // generator.c itemize: what is about to change (time, mode, ids)
+                        itemize(out, i, tree.reportFlags(e, was, 0));
                     }
                     dirsToTouch.add(i);
                     if (deleting && e.isContentDir()) {
                         deletions.extraneous(dst, children.getOrDefault(e.path(), Set.of()));
                     }
                 } else if (type == FileEntry.S_IFLNK) {
-                    if (args.links() && tree.makeSymlink(dst, e)) {
-                        itemizeNew(out, i);
+                    if (args.links()) {
+                        int iflags = alts == null || dst.stat() != null ? NEW : tryDestsNon(e, dst);
+                        if (iflags != SKIP && tree.makeSymlink(dst, e)) {
+                            itemize(out, i, iflags);
+                        }
                     }
                 } else if (type == FileEntry.S_IFREG) {
-                    if (!list.isLaterLink(i)) { // other members are linked once the first is in place
-                        requestIfChanged(out, i, e, dst);
+                    if (leads && !requestIfChanged(out, i, e, dst)) {
+                        leaderless.add(list.groupOf(i));
                     }
-                } else if (type == FileEntry.S_IFCHR || type == FileEntry.S_IFBLK) {
-                    if (!tree.canMakeDevices()) {
-                        xferError(mux, "skipping device \"" + e.path() + "\": only a module running as root "
-                                + "can create devices");
-                    } else if (tree.makeSpecial(dst, e)) {
-                        itemizeNew(out, i);
+                } else if ((type == FileEntry.S_IFCHR || type == FileEntry.S_IFBLK) && !tree.canMakeDevices()) {
+                    xferError(mux, "skipping device \"" + e.path() + "\": only a module running as root "
+                            + "can create devices");
+                } else {
+                    int iflags = alts == null || dst.stat() != null ? NEW : tryDestsNon(e, dst);
+                    if (iflags != SKIP && tree.makeSpecial(dst, e)) {
+                        itemize(out, i, iflags);
                     }
-                } else if (tree.makeSpecial(dst, e)) {
-                    itemizeNew(out, i);
                 }
             } catch (RsyncException fatal) {
                 throw fatal;
@@ -622,10 +705,7 @@ public final class ReceiveSession {
         for (int ndx : redo) {
             Entry e = list.sorted[ndx];
             try (DestinationTree.Node dst = tree.locate(e.path(), false)) {
-                Stat a = dst.stat();
-                boolean basis = a != null && a.isRegular();
-                request(out, ndx, ItemFlags.TRANSFER, BasisSums.head(basis ? a.size() : 0, true,
-                        algorithm.digestLength()), basis ? dst : null);
+                redo(out, ndx, e, dst);
             } catch (FsException unreachable) { // its directory went away meanwhile: this file's error
                 xferError(mux, "rsync: [generator] cannot redo \"" + e.path() + "\": " + unreachable.getMessage());
             }
@@ -658,10 +738,48 @@ public final class ReceiveSession {
         out.flush();
     }
 
+    /**
+     * Phase 1 (generator.c with phase set): a file that failed verification is asked for again, whole-length sums
+     * of the same kind of basis: its old copy, else the alt-dest file that could stand for it. (A fuzzy basis is
+     * not looked for again: the retry is rare and its directory's list is gone.)
+     */
+    private void redo(WireOutput out, int ndx, Entry e, DestinationTree.Node dst) throws IOException {
+        Stat a = dst.stat();
+        if (a != null && a.isRegular()) {
+            request(out, ndx, ItemFlags.TRANSFER, BasisSums.head(a.size(), true, algorithm.digestLength()),
+                    new Basis(Basis.FNAME, tree, e.path(), null), dst);
+            return;
+        }
+        AltMatch m = a == null && alts != null ? findAlt(e) : null;
+        if (m == null) {
+            request(out, ndx, ItemFlags.TRANSFER, BasisSums.head(0, true, algorithm.digestLength()), null, null);
+            return;
+        }
+        try (m) {
+            request(out, ndx, ItemFlags.TRANSFER, BasisSums.head(m.stat().size(), true, algorithm.digestLength()),
+                    new Basis(m.j(), m.tree(), e.path(), null), m.node());
+        }
+    }
+
+    /** What rsync's client shows (SIGNIFICANT_ITEM_FLAGS: anything but the basis, the xname and a local change). */
+    private static final int SIGNIFICANT = 0xffff
+            & ~(ItemFlags.BASIS_TYPE_FOLLOWS | ItemFlags.XNAME_FOLLOWS | ItemFlags.LOCAL_CHANGE);
+    /** How an entry created here without a basis is itemized. */
+    private static final int NEW = ItemFlags.LOCAL_CHANGE | ItemFlags.IS_NEW;
+    /** tryDestsNon: the entry is not created here (it was linked, or compared away). */
+    private static final int SKIP = -1;
+
     /** Tells the client what was created without a transfer (generator.c itemize), for its -v and -i output. */
     private static void itemizeNew(WireOutput out, int ndx) throws IOException {
-        out.writeNdx(ndx);
-        out.writeShortInt(ItemFlags.LOCAL_CHANGE | ItemFlags.IS_NEW);
+        itemize(out, ndx, NEW);
+    }
+
+    /** generator.c itemize: sent when the client would show it (-vv and -ii extras are not sent). */
+    private static void itemize(WireOutput out, int ndx, int iflags) throws IOException {
+        if ((iflags & SIGNIFICANT) != 0) {
+            out.writeNdx(ndx);
+            out.writeShortInt(iflags);
+        }
     }
 
     private static String parentOf(String path) {
@@ -676,55 +794,292 @@ public final class ReceiveSession {
         mux.sendMessage(MessageCode.ERROR_XFER, (text + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
-    /** generator.c quick_check_ok plus the options that skip files (-u, --existing, --ignore-existing). */
-    private void requestIfChanged(WireOutput out, int ndx, Entry e, DestinationTree.Node dst) throws IOException {
+    /**
+     * generator.c recv_generator for a regular file: the options that skip it (-u, --existing, --ignore-existing),
+     * what is in the way removed, the alt-dest dirs (try_dests_reg), the quick check (size and time, -c, -I,
+     * --size-only), a fuzzy basis, then the request with block sums of the basis.
+     *
+     * @return false when the file was compared away (--compare-dest): nothing stands at its name, so the next
+     *         member of its hard-link group leads instead
+     */
+    private boolean requestIfChanged(WireOutput out, int ndx, Entry e, DestinationTree.Node dst) throws IOException {
         Stat a = dst.stat();
         if (a == null ? args.existing() : args.ignoreExisting()) {
-            return;
+            return true;
         }
         boolean regular = a != null && a.isRegular();
-        long mtime = regular ? a.mtimeSeconds() : 0;
-        if (regular && args.update() && mtime > e.mtime()) {
-            return; // -u: the receiver's copy is newer
+        if (regular && args.update() && a.mtimeSeconds() > e.mtime()) {
+            return true; // -u: the receiver's copy is newer
         }
-        if (regular && !args.ignoreTimes() && a.size() == e.size() && unchanged(dst, e, mtime)) {
+        if (a != null && !regular) { // delete_item(DEL_FOR_FILE): a dry run reports it as new, as rsync does
             if (!dryRun) {
-                tree.applyAttributes(dst, e, a);
-                linkGroup(ndx, dst);
+                tree.deleteTree(dst, a);
             }
-            return;
-        }
-        if (a != null && !regular && !dryRun) {
-            tree.deleteTree(dst, a);
             a = null;
         }
-        int iflags = ItemFlags.TRANSFER | (a == null ? ItemFlags.IS_NEW : ItemFlags.REPORT_SIZE
-                | ItemFlags.REPORT_TIME);
-        if (args.checksum()) {
-            iflags |= ItemFlags.REPORT_CHANGE;
+        AltMatch alt = null;
+        if (alts != null && (a == null || alts.kind != AltDests.Kind.COPY)) {
+            AltOutcome o = tryDestsReg(out, ndx, e, dst, a);
+            if (o.handled() != Handled.NO) {
+                return o.handled() != Handled.COMPARED_AWAY;
+            }
+            alt = o.basis();
         }
-        if (dryRun) {
-            pending.put(ndx, new Pending(null, false)); // rsync's !do_xfers: the index and flags only
-            out.writeNdx(ndx);
-            out.writeShortInt(iflags);
-            return;
+        try (AltMatch basisAlt = alt) {
+            if (regular && !args.ignoreTimes() && a.size() == e.size() && unchanged(tree, dst, e, a.mtimeSeconds())) {
+                if (!dryRun) {
+                    tree.applyAttributes(dst, e, a);
+                    linkGroup(ndx, dst);
+                }
+                return true;
+            }
+            Basis basis = null;
+            DestinationTree.Node basisNode = null;
+            long basisSize = 0;
+            if (regular) {
+                basis = new Basis(Basis.FNAME, tree, e.path(), null);
+                basisNode = dst;
+                basisSize = a.size();
+            } else if (basisAlt != null) {
+                basis = new Basis(basisAlt.j(), basisAlt.tree(), e.path(), null);
+                basisNode = basisAlt.node();
+                basisSize = basisAlt.stat().size();
+            }
+            try (FuzzyFile f = basis == null && dst.dir != null ? fuzzy.find(e) : null) {
+                if (f != null) {
+                    basis = f.basis();
+                    basisNode = f.node();
+                    basisSize = f.stat().size();
+                }
+                fuzzy.sending(e); // find_fuzzy never offers a file that is being replaced
+                // itemized against what stat'ed as this file: the old copy, else an alt file (real_ret is taken
+                // after try_dests_reg, before find_fuzzy), else nothing
+                Stat real = a != null ? a : basisAlt != null ? basisAlt.stat() : null;
+                int iflags = ItemFlags.TRANSFER | (real == null ? ItemFlags.IS_NEW
+                        : tree.reportFlags(e, real, ItemFlags.TRANSFER));
+                if (args.checksum()) {
+                    iflags |= ItemFlags.REPORT_CHANGE;
+                }
+                if (dryRun) {
+                    pending.put(ndx, new Pending(null, basis)); // rsync's !do_xfers: the index and flags only
+                    writeItem(out, ndx, iflags, basis);
+                    return true;
+                }
+                SumHead head = basis == null ? new SumHead(0, 0, 0, 0)
+                        : BasisSums.head(basisSize, false, algorithm.digestLength());
+                request(out, ndx, iflags, head, basis, basisNode);
+                return true;
+            }
         }
-        SumHead head = a == null ? new SumHead(0, 0, 0, 0) : BasisSums.head(a.size(), false, algorithm.digestLength());
-        request(out, ndx, iflags, head, a == null ? null : dst);
     }
 
-    private boolean unchanged(DestinationTree.Node dst, Entry e, long mtime) throws IOException {
+    /** What try_dests_reg did with the file. */
+    private enum Handled { NO, DONE, COMPARED_AWAY }
+
+    /** try_dests_reg's answer: done here (linked, copied, compared away), an alt file as basis, or nothing. */
+    private record AltOutcome(Handled handled, AltMatch basis) {
+        static final AltOutcome NOTHING = new AltOutcome(Handled.NO, null);
+        static final AltOutcome DONE = new AltOutcome(Handled.DONE, null);
+        static final AltOutcome COMPARED_AWAY = new AltOutcome(Handled.COMPARED_AWAY, null);
+    }
+
+    /**
+     * generator.c try_dests_reg: the alt file that stands for this one. An exact match (level 3) is hard-linked
+     * into place with --link-dest (what was there is replaced: it is backed up when the client asked for backups,
+     * where rsync unlinks it) and with --compare-dest means nothing is needed here (one in its place is removed,
+     * as rsync removes it); a match of content only (level 2), --copy-dest's exact match, or a link that cannot
+     * be made is copied into place here; a regular file that differs is the basis of the delta (level 1). When
+     * the destination exists ({@code a} not null) only an exact match counts.
+     */
+    private AltOutcome tryDestsReg(WireOutput out, int ndx, Entry e, DestinationTree.Node dst, Stat a)
+            throws IOException {
+        AltMatch m = findAlt(e);
+        if (m == null) {
+            return AltOutcome.NOTHING;
+        }
+        boolean basis = false;
+        try {
+            if (m.level() == 3 && alts.kind != AltDests.Kind.COPY) {
+                if (a != null && alts.kind == AltDests.Kind.LINK && m.stat().sameFile(a)) {
+                    return AltOutcome.NOTHING; // already that file: the quick check keeps it
+                }
+                if (alts.kind == AltDests.Kind.COMPARE) {
+                    if (a != null && !dryRun) {
+                        tree.remove(dst, false);
+                    }
+                    return AltOutcome.COMPARED_AWAY; // itemized with nothing that differs: nothing to send
+                }
+                if (dryRun || tree.linkFrom(m.node(), m.stat(), dst)) {
+                    if (!dryRun) {
+                        stats.linkedFiles++;
+                        linkGroup(ndx, dst);
+                    }
+                    return AltOutcome.DONE; // hard_link_one: reported at -vv/-ii only, which are not sent
+                }
+                // try_a_copy
+            } else if (a != null) {
+                return AltOutcome.NOTHING;
+            }
+            if (m.level() >= 2) {
+                if (!dryRun) {
+                    try (NativeFile in = m.tree().openBasis(m.node())) {
+                        if (!in.stat().sameFile(m.stat())) { // replaced since it was compared
+                            return AltOutcome.NOTHING;
+                        }
+                        tree.copyFrom(in, dst, e);
+                    } catch (FsException failed) {
+                        return AltOutcome.NOTHING; // copy_altdest_file failed: the file is transferred instead
+                    }
+                    stats.copiedFiles++;
+                }
+                itemize(out, ndx, ItemFlags.LOCAL_CHANGE | tree.reportFlags(e, m.stat(), ItemFlags.LOCAL_CHANGE));
+                if (!dryRun) {
+                    linkGroup(ndx, dst);
+                }
+                return AltOutcome.DONE;
+            }
+            basis = true;
+            return new AltOutcome(Handled.NO, m);
+        } finally {
+            if (!basis) {
+                m.close();
+            }
+        }
+    }
+
+    /**
+     * generator.c try_dests_non, for a directory, symlink, device or special file missing here: with an exact
+     * match (level 3) in an alt dir, --link-dest hard-links it into place (a directory is made, as rsync makes
+     * it; a link that cannot be made falls back to creating it, as rsync 3.4 does), --compare-dest leaves it out,
+     * --copy-dest creates it; none of them is reported. A lesser match is created and reported against the alt
+     * entry, not as new.
+     *
+     * @return the itemize flags for once it is created, or SKIP when it is not to be created here
+     */
+    private int tryDestsNon(Entry e, DestinationTree.Node dst) throws IOException {
+        if (alts == null) {
+            return NEW;
+        }
+        int type = e.mode() & FileEntry.S_IFMT;
+        try (AltMatch m = findAlt(e)) {
+            if (m == null) {
+                return NEW;
+            }
+            if (m.level() == 3) {
+                if (type == FileEntry.S_IFDIR || alts.kind == AltDests.Kind.COPY) {
+                    return 0;
+                }
+                if (alts.kind == AltDests.Kind.COMPARE || dryRun) {
+                    return SKIP;
+                }
+                return tree.linkFrom(m.node(), m.stat(), dst) ? SKIP : 0;
+            }
+            int iflags = ItemFlags.LOCAL_CHANGE | (type == FileEntry.S_IFDIR ? 0 : ItemFlags.REPORT_CHANGE);
+            return iflags | tree.reportFlags(e, m.stat(), iflags);
+        }
+    }
+
+    /** An alt-dest entry for a list entry: how well it matches (1 to 3), its dir's index and tree, node, lstat. */
+    private record AltMatch(int level, int j, DestinationTree tree, DestinationTree.Node node, Stat stat)
+            implements AutoCloseable {
+        @Override
+        public void close() {
+            node.close();
+        }
+    }
+
+    /**
+     * The search of try_dests_reg and try_dests_non: each alt dir in order, the same path below it. Level 1 is an
+     * entry of the same kind (a regular file can be a basis), 2 also passes quick_check_ok, 3 also
+     * unchanged_attrs, which ends the search; the first dir reaching the highest level wins. Everything is
+     * looked up through the alt dir's descriptors without following a symlink: a symlink on the way makes the
+     * entry absent, one as the entry is of another kind. What the module's rules exclude is not looked at.
+     */
+    private AltMatch findAlt(Entry e) throws IOException {
+        int type = e.mode() & FileEntry.S_IFMT;
+        AltMatch best = null;
+        for (int j = 0; j < alts.dirs.size(); j++) {
+            AltDests.BasisDir d = alts.dirs.get(j);
+            if (d.tree == null || daemonRefuses(d.moduleRelative(e.path()), type == FileEntry.S_IFDIR)) {
+                continue;
+            }
+            DestinationTree.Node n;
+            try {
+                n = d.tree.locate(e.path(), true);
+            } catch (FsException unreachable) { // a symlink or a file where a directory of the path would be
+                continue;
+            }
+            boolean kept = false;
+            try {
+                Stat st = n.dir == null ? null : n.stat();
+                if (st == null || kind(st.type()) != kind(type)) {
+                    continue;
+                }
+                int level = quickCheck(e, st, d.tree, n) ? tree.attrsUnchanged(e, st) ? 3 : 2 : 1;
+                if (best == null || level > best.level()) {
+                    if (best != null) {
+                        best.close();
+                    }
+                    best = new AltMatch(level, j, d.tree, n, st);
+                    kept = true;
+                }
+                if (level == 3) {
+                    break;
+                }
+            } finally {
+                if (!kept) {
+                    n.close();
+                }
+            }
+        }
+        return best;
+    }
+
+    /** generator.c get_file_type: FIFOs and sockets are one kind (FT_SPECIAL), as are the two kinds of device. */
+    private static int kind(int type) {
+        return switch (type) {
+            case FileEntry.S_IFIFO, FileEntry.S_IFSOCK -> FileEntry.S_IFIFO;
+            case FileEntry.S_IFCHR, FileEntry.S_IFBLK -> FileEntry.S_IFCHR;
+            default -> type;
+        };
+    }
+
+    /**
+     * generator.c quick_check_ok for an alt-dest entry: a regular file by checksum with -c, else size (all with
+     * --size-only), never with -I, else whole-second mtime; a symlink by its target as it would be stored here; a
+     * special by its type; a device by its type (rsync looks at the numbers only) and numbers.
+     */
+    private boolean quickCheck(Entry e, Stat st, DestinationTree t, DestinationTree.Node n) throws IOException {
+        return switch (kind(st.type())) {
+            case FileEntry.S_IFREG -> {
+                if (st.size() != e.size()) {
+                    yield false;
+                }
+                if (args.checksum()) {
+                    yield e.checksum() != null && MessageDigest.isEqual(e.checksum(), fileChecksum(t, n));
+                }
+                yield args.sizeOnly() || (!args.ignoreTimes() && st.mtimeSeconds() == e.mtime());
+            }
+            case FileEntry.S_IFLNK -> Arrays.equals(n.dir.readlink(n.name), tree.storedTarget(e));
+            case FileEntry.S_IFIFO -> st.type() == (e.mode() & FileEntry.S_IFMT);
+            case FileEntry.S_IFCHR -> st.type() == (e.mode() & FileEntry.S_IFMT) && st.rdevMajor() == e.rdevMajor()
+                    && st.rdevMinor() == e.rdevMinor();
+            default -> true;
+        };
+    }
+
+    private boolean unchanged(DestinationTree t, DestinationTree.Node n, Entry e, long mtime) throws IOException {
         if (args.checksum()) {
-            return e.checksum() != null && MessageDigest.isEqual(e.checksum(), fileChecksum(dst));
+            return e.checksum() != null && MessageDigest.isEqual(e.checksum(), fileChecksum(t, n));
         }
         return args.sizeOnly() || mtime == e.mtime();
     }
 
     /** checksum.c file_checksum: the whole file through the file-list checksum, unseeded. */
-    private byte[] fileChecksum(DestinationTree.Node dst) throws IOException {
+    private byte[] fileChecksum(DestinationTree t, DestinationTree.Node n) throws IOException {
         ChecksumAlgorithm.FileDigest d = fileSumAlgorithm.fileDigest();
         java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(256 * 1024);
-        try (NativeFile in = tree.openBasis(dst)) {
+        try (NativeFile in = t.openBasis(n)) {
             while (in.read(buf.clear()) > 0) {
                 d.update(buf.array(), 0, buf.position());
             }
@@ -732,21 +1087,130 @@ public final class ReceiveSession {
         return d.digest();
     }
 
-    private void request(WireOutput out, int ndx, int iflags, SumHead head, DestinationTree.Node basis)
+    /** The index and itemize flags of a transfer, with the basis type and fuzzy name when the basis says so. */
+    private static void writeItem(WireOutput out, int ndx, int iflags, Basis basis) throws IOException {
+        int flags = iflags | (basis == null ? 0 : basis.flags());
+        out.writeNdx(ndx);
+        out.writeShortInt(flags);
+        if ((flags & ItemFlags.BASIS_TYPE_FOLLOWS) != 0) {
+            out.writeByte(basis.type());
+        }
+        if ((flags & ItemFlags.XNAME_FOLLOWS) != 0) {
+            out.writeVstring(basis.xname());
+        }
+    }
+
+    /** Asks for the file with block sums of {@code basis} (at {@code node}), or of nothing when it is null. */
+    private void request(WireOutput out, int ndx, int iflags, SumHead head, Basis basis, DestinationTree.Node node)
             throws IOException {
         if (basis == null) {
-            pending.put(ndx, new Pending(head, false));
-            out.writeNdx(ndx);
-            out.writeShortInt(iflags);
+            pending.put(ndx, new Pending(head, null));
+            writeItem(out, ndx, iflags, null);
             head.write(out);
             return;
         }
-        try (NativeFile ch = tree.openBasis(basis)) { // before the index goes out: a failure is this file's
-            pending.put(ndx, new Pending(head, true));
-            out.writeNdx(ndx);
-            out.writeShortInt(iflags);
+        try (NativeFile ch = basis.tree().openBasis(node)) { // before the index goes out: a failure is this file's
+            pending.put(ndx, new Pending(head, basis));
+            writeItem(out, ndx, iflags, basis);
             BasisSums.write(out, head, ch, () -> algorithm.blockSummer(seed, seedFirst));
         }
+    }
+
+    /** A fuzzy basis found for a file, open until its sums are sent. */
+    private record FuzzyFile(Basis basis, DestinationTree.Node node, Stat stat) implements AutoCloseable {
+        @Override
+        public void close() {
+            node.close();
+        }
+    }
+
+    /**
+     * The --fuzzy lists of the directory being generated (generator.c fuzzy_dirlist and need_fuzzy_dirlist): read
+     * when a file of that directory first needs one, dropped when the generator moves on to another directory.
+     */
+    private final class FuzzyLists {
+        private String dir;
+        private List<List<Fuzzy.Candidate>> lists;
+
+        void enter(String parent) {
+            if (!parent.equals(dir)) {
+                dir = parent;
+                lists = null;
+            }
+        }
+
+        /** find_fuzzy's basis for the missing file {@code e}, located and checked to be a regular file, or null. */
+        FuzzyFile find(Entry e) throws IOException {
+            if (fuzzyBasis == 0) {
+                return null;
+            }
+            if (lists == null) {
+                lists = read();
+            }
+            Fuzzy.Found f = Fuzzy.find(lists, nameOf(e.path()), e.size(), e.mtime());
+            if (f == null) {
+                return null;
+            }
+            DestinationTree t = f.list() == 0 ? tree : alts.dirs.get(f.list() - 1).tree;
+            String rel = dir.equals(".") ? f.candidate().name : dir + "/" + f.candidate().name;
+            DestinationTree.Node n;
+            try {
+                n = t.locate(rel, false);
+            } catch (FsException gone) {
+                return null;
+            }
+            Stat st = n.stat();
+            if (st == null || !st.isRegular()) { // replaced since it was listed
+                n.close();
+                return null;
+            }
+            return new FuzzyFile(new Basis(Basis.FUZZY + f.list(), t, rel, f.candidate().name), n, st);
+        }
+
+        /** The file is about to be replaced: it is no basis for a later one (FLAG_FILE_SENT). */
+        void sending(Entry e) {
+            if (lists != null && lists.get(0) != null) {
+                String name = nameOf(e.path());
+                for (Fuzzy.Candidate c : lists.get(0)) {
+                    if (c.name.equals(name)) {
+                        c.sent = true;
+                    }
+                }
+            }
+        }
+
+        private List<List<Fuzzy.Candidate>> read() {
+            List<List<Fuzzy.Candidate>> read = new ArrayList<>();
+            for (int i = 0; i < fuzzyBasis; i++) {
+                AltDests.BasisDir d = i == 0 ? null : alts.dirs.get(i - 1);
+                DestinationTree t = d == null ? tree : d.tree;
+                read.add(t == null ? null : candidates(t, d));
+            }
+            return read;
+        }
+
+        /** get_dirlist: the non-empty regular files of the directory, in rsync's order; none when it is missing. */
+        private List<Fuzzy.Candidate> candidates(DestinationTree t, AltDests.BasisDir d) {
+            Map<String, Stat> entries;
+            try {
+                entries = t.listWithStats(dir);
+            } catch (IOException unreadable) {
+                return null;
+            }
+            List<Fuzzy.Candidate> found = new ArrayList<>();
+            entries.forEach((name, st) -> {
+                String rel = dir.equals(".") ? name : dir + "/" + name;
+                if (st.isRegular() && st.size() > 0 && !daemonRefuses(d == null ? rel : d.moduleRelative(rel), false)) {
+                    found.add(new Fuzzy.Candidate(name, st.size(), st.mtimeSeconds()));
+                }
+            });
+            found.sort((x, y) -> FileListOrder.compare(x.bytes, false, y.bytes, false));
+            return found;
+        }
+    }
+
+    private static String nameOf(String path) {
+        return path.substring(path.lastIndexOf('/') + 1);
     }
 
     // ---------------------------------------------------------------- receiver
@@ -771,15 +1235,22 @@ public final class ReceiveSession {
                 throw RsyncException.protocol("Invalid file index: " + ndx + " [receiver]");
             }
             int iflags = in.readShortInt();
-            if ((iflags & (ItemFlags.BASIS_TYPE_FOLLOWS | ItemFlags.XNAME_FOLLOWS)) != 0) {
-                throw RsyncException.protocol("the client sent a basis type or name we never asked for");
-            }
+            // sender.c echoes the basis type and fuzzy name the generator sent (write_ndx_and_attrs)
+            int basisType = (iflags & ItemFlags.BASIS_TYPE_FOLLOWS) != 0 ? in.readByte() : Basis.FNAME;
+            String xname = (iflags & ItemFlags.XNAME_FOLLOWS) != 0 ? in.readVstring(Limits.MAX_PATH) : null;
             if ((iflags & ItemFlags.TRANSFER) == 0) {
                 continue;
             }
             Pending p = pending.remove(ndx);
             if (p == null) {
                 throw RsyncException.protocol("the client sent file " + ndx + ", which we never requested");
+            }
+            // the basis is the one we chose and summed, never one the client names (receiver.c trusts it)
+            Basis asked = p.basis();
+            if (basisType != (asked == null ? Basis.FNAME : asked.type())
+                    || !java.util.Objects.equals(xname, asked == null ? null : asked.xname())) {
+                throw RsyncException.protocol("the client sent a basis type or name we never asked for (file "
+                        + ndx + ")");
             }
             if (dryRun) {
                 continue; // a dry run echoes the index and flags only
@@ -808,9 +1279,9 @@ public final class ReceiveSession {
         NativeFile basis = null;
         try {
             dst = tree.locate(e.path(), false);
-            if (p.hasBasis()) {
+            if (p.basis() != null) {
                 try {
-                    basis = tree.openBasis(dst);
+                    basis = p.basis().type() == Basis.FNAME ? tree.openBasis(dst) : p.basis().open();
                 } catch (IOException | RuntimeException ex) {
                     dst.close();
                     throw ex;
@@ -855,13 +1326,23 @@ public final class ReceiveSession {
         });
     }
 
-    /** Makes the other members of a hard-link group links to its first member. */
-    private void linkGroup(int first, DestinationTree.Node firstNode) throws IOException {
+    /**
+     * Makes the other members of a hard-link group links to the member in place, {@code leader}: its first, or
+     * the first one not compared away (--compare-dest). Those compared away before it are linked too, as rsync's
+     * finish_hard_link links every member still waiting in the group's chain.
+     */
+    private void linkGroup(int leader, DestinationTree.Node leaderNode) throws IOException {
         if (!args.hardLinks()) {
             return;
         }
+        int first = list.groupOf(leader);
+        if (first != leader) {
+            tree.hardLink(list.sorted[first].path(), leaderNode);
+        }
         for (int member : list.membersOf(first)) {
-            tree.hardLink(list.sorted[member].path(), firstNode);
+            if (member != leader) {
+                tree.hardLink(list.sorted[member].path(), leaderNode);
+            }
         }
     }
 }

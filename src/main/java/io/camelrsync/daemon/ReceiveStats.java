@@ -6,6 +6,9 @@ public final class ReceiveStats {
     public int transferredFiles;
     public long literalBytes;
     public long matchedBytes;
+    /** Files hard-linked from a --link-dest dir, and copied from an alt dir, instead of transferred. */
+    public int linkedFiles;
+    public int copiedFiles;
     public int deletedFiles;
     public int deletedDirs;
     public int deletedSymlinks;

@@ -80,6 +80,11 @@ final class ReceivedList {
         return firstOfGroup[ndx] >= 0;
     }
 
+    /** The sorted index of the entry's hard-link group's first member, or its own when it is in no group. */
+    int groupOf(int ndx) {
+        return firstOfGroup[ndx] >= 0 ? firstOfGroup[ndx] : ndx;
+    }
+
     /** The members linked to a group's first member once it is in place. */
     List<Integer> membersOf(int first) {
         return members.getOrDefault(first, NO_MEMBERS);

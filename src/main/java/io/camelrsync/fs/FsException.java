@@ -30,6 +30,11 @@ public final class FsException extends IOException {
         return errno == LibC.ELOOP || errno == LibC.ENOTDIR || errno == LibC.EXDEV;
     }
 
+    /** A component that is not a directory (openat2 reports a symlink on the way as ELOOP instead). */
+    public boolean notDirectory() {
+        return errno == LibC.ENOTDIR;
+    }
+
     public boolean exists() {
         return errno == LibC.EEXIST;
     }

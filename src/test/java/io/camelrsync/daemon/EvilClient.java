@@ -29,8 +29,11 @@ import java.util.stream.Collectors;
  * multiplexed both ways. Every read has a deadline (the socket's and the demultiplexer's).
  */
 class EvilClient implements AutoCloseable {
-    /** A transfer request from the daemon's generator (or, with no TRANSFER flag, an itemized entry). */
-    record Request(int ndx, int iflags, int[] head) {
+    /**
+     * A transfer request from the daemon's generator (or, with no TRANSFER flag, an itemized entry), with the basis
+     * type (-1: none follows) and fuzzy name (null: none) the daemon sent, which a client echoes back.
+     */
+    record Request(int ndx, int iflags, int basisType, String xname, int[] head) {
     }
 
     /** An out-of-band text the daemon sent: its multiplex code (MessageCode) and the text. */
@@ -161,7 +164,9 @@ class EvilClient implements AutoCloseable {
         WireInput d = daemonOutput();
         int ndx = d.readNdx();
         int iflags = d.readShortInt();
-        return new Request(ndx, iflags, readSums(d));
+        int basisType = (iflags & 0x0800) != 0 ? d.readByte() : -1;
+        String xname = (iflags & 0x1000) != 0 ? d.readVstring(4096) : null;
+        return new Request(ndx, iflags, basisType, xname, readSums(d));
     }
 
     private static int[] readSums(WireInput d) throws IOException {
@@ -243,7 +248,10 @@ class EvilClient implements AutoCloseable {
                 }
                 if (ndx != Ndx.DONE) {
                     int iflags = d.readShortInt();
-                    Request r = new Request(ndx, iflags, (iflags & TRANSFER) != 0 ? readSums(d) : null);
+                    int basisType = (iflags & 0x0800) != 0 ? d.readByte() : -1;
+                    String xname = (iflags & 0x1000) != 0 ? d.readVstring(4096) : null;
+                    Request r = new Request(ndx, iflags, basisType, xname,
+                            (iflags & TRANSFER) != 0 ? readSums(d) : null);
                     phase.add(r);
                     all.add(r);
                     continue;
@@ -271,6 +279,12 @@ class EvilClient implements AutoCloseable {
     private void answer(Request r, byte[] data, boolean badChecksum) throws IOException {
         out.writeNdx(r.ndx());
         out.writeShortInt(r.iflags());
+        if (r.basisType() >= 0) {
+            out.writeByte(r.basisType());
+        }
+        if (r.xname() != null) {
+            out.writeVstring(r.xname());
+        }
         if (r.head() == null) {
             return;
         }

@@ -373,13 +373,11 @@ class MaliciousClientTest {
     // ------------------------------------------------------------------ arguments
 
     /**
-     * --*-dest, --partial-dir and --temp-dir are refused, with the option named to the client. (--backup-dir is
-     * honoured, sanitized into the module: BackupDaemonTest and the test after this one.)
+     * --partial-dir and --temp-dir are refused, with the option named to the client. (--backup-dir and the
+     * basis dirs are honoured, sanitized into the module: BackupDaemonTest, AltDestTest and the tests after this.)
      */
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"--compare-dest=OUT", "--link-dest=../../outside", "--copy-dest=OUT",
-            "--compare-dest ../outside", "--partial-dir /tmp/x", "--partial-dir=OUT", "--temp-dir=../outside",
-            "--temp-dir OUT"})
+    @ValueSource(strings = {"--partial-dir /tmp/x", "--partial-dir=OUT", "--temp-dir=../outside", "--temp-dir OUT"})
     void optionsPointingOutsideTheModuleAreRefused(String option) throws Exception {
         List<String> args = new ArrayList<>(List.of("--server", "-lre.LfxCIvu"));
         args.addAll(List.of(option.replace("OUT", outside.toString()).split(" ")));
@@ -391,6 +389,56 @@ class MaliciousClientTest {
         }
         assertLogged(name + ": unknown option");
         assertModuleHolds();
+    }
+
+    /** options.c set_dest_dir: one kind of basis dir, at most MAX_BASIS_DIRS of them; else refused as rsync does. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"--link-dest=a --copy-dest b", "--compare-dest a --link-dest=b", "TOO_MANY"})
+    void basisDirsRsyncWouldNotParseAreRefused(String options) throws Exception {
+        List<String> args = new ArrayList<>(List.of("--server", "-lre.LfxCIvu"));
+        if (options.equals("TOO_MANY")) {
+            for (int i = 0; i <= ClientArgs.MAX_BASIS_DIRS; i++) {
+                args.addAll(List.of("--link-dest", "d" + i));
+            }
+        } else {
+            args.addAll(List.of(options.split(" ")));
+        }
+        args.addAll(List.of(".", "m/"));
+        try (Evil e = new Evil(args)) {
+            String said = e.expectRefusal(4);
+            assertTrue(said.contains(options.equals("TOO_MANY") ? "at most 20 --link-dest args may be specified"
+                    : "option conflicts with the"), said);
+        }
+        assertModuleHolds();
+    }
+
+    /**
+     * CVE-2024-12086's way in: the basis type a client echoes names the file the receiver rebuilds from. Ours
+     * rebuilds from the one it summed; a client naming another (the destination, a dir it never sent, a fuzzy
+     * name) is refused before any of its data is used.
+     */
+    @ParameterizedTest(name = "echoed basis {0}")
+    @ValueSource(ints = {-1, 0x80, 1, 0x83})
+    void aBasisOtherThanTheOneAskedForIsRefused(int echoed) throws Exception {
+        Files.createDirectories(module.resolve("alt"));
+        Files.write(module.resolve("alt/x.txt"), new byte[2000]); // differs in size: a basis, not a match
+        try (Evil e = new Evil(List.of("--server", "-lre.LfxCIvu", "--link-dest", "/alt", ".", "m/"))) {
+            e.sendList(false, dir("."), file("x.txt", 2100));
+            Request r = e.readRequest();
+            assertEquals(0, r.basisType(), "the daemon rebuilds from alt dir 0");
+            e.out.writeNdx(r.ndx());
+            e.out.writeShortInt(r.iflags() & ~0x1800 | (echoed >= 0 ? 0x0800 : 0) | (echoed == 0x83 ? 0x1000 : 0));
+            if (echoed >= 0) {
+                e.out.writeByte(echoed);
+            }
+            if (echoed == 0x83) {
+                e.out.writeVstring("../outside/x");
+            }
+            e.sendEmptySumHeadAndLiteral("evil");
+            e.expectHangUp();
+        }
+        assertLogged("the client sent a basis type or name we never asked for");
+        assertModuleHolds("alt", "alt/x.txt");
     }
 
     /**
@@ -413,9 +461,9 @@ class MaliciousClientTest {
     /** The stock client shows the daemon's reason, not "connection unexpectedly closed". */
     @Test
     void aStockClientIsToldWhichOptionWasRefused() throws Exception {
-        Run r = stockPush("cd", "--compare-dest=" + outside);
+        Run r = stockPush("cd", "--temp-dir=" + outside);
         assertEquals(4, r.exit(), r.output());
-        assertTrue(r.output().contains("--compare-dest: unknown option"), r.output());
+        assertTrue(r.output().contains("--temp-dir: unknown option"), r.output());
         assertModuleHolds();
     }
 
