@@ -17,6 +17,7 @@ import java.util.Set;
 import org.apache.camel.AggregationStrategy;
 import org.apache.camel.Exchange;
 import org.apache.camel.Predicate;
+import org.apache.camel.component.file.watch.FileWatchConstants;
 
 /**
  * Merges file-watch events into one change set per batch. A created directory is sent as a whole tree (a moved-in
@@ -27,8 +28,8 @@ import org.apache.camel.Predicate;
  * names is pushed with a full sync, since its partners can be anywhere in the tree.
  */
 public class ChangeSetAggregation implements AggregationStrategy, Predicate {
-    private static final String EVENT_TYPE = "CamelFileEventType";
-    private static final String RELATIVE_PATH = "CamelFileRelativePath";
+    /** The exchange property the aggregate's completionTimeoutExpression reads: this batch's quiet time. */
+    public static final String QUIET_MILLIS = "MirrorQuietMillis";
 
     /** Below this size a moved file is sent again: a session of its own would cost more. */
     static final long MIN_MOVED_FILE_BYTES = 64 * 1024;
@@ -36,6 +37,8 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
 
     private Path source;
     private DirectoryIndex directories;
+    private long quietMillis = 10;
+    private long moveWaitMillis = 250;
     private long maxAgeMillis = 1000;
     private int maxPaths = 20_000;
     private boolean hardLinks;
@@ -44,9 +47,11 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
     public Exchange aggregate(Exchange batchExchange, Exchange event) {
         Exchange target = batchExchange != null ? batchExchange : event;
         Batch batch = batchExchange != null ? batchExchange.getIn().getBody(Batch.class) : new Batch();
-        batch.add(event.getIn().getHeader(EVENT_TYPE, String.class), event.getIn().getHeader(RELATIVE_PATH,
+        batch.add(event.getIn().getHeader(FileWatchConstants.EVENT_TYPE_HEADER, String.class), event.getIn().getHeader(FileWatchConstants.FILE_RELATIVE_PATH,
                 String.class));
         target.getIn().setBody(batch);
+        // Camel evaluates completionTimeoutExpression on the arriving exchange, not on the batch
+        event.setProperty(QUIET_MILLIS, batch.getQuietMillis());
         return target;
     }
 
@@ -70,7 +75,7 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
     }
 
     /** The events of one batch, classified when they arrive. */
-    final class Batch {
+    public final class Batch {
         final long firstEventAt = System.currentTimeMillis();
         private final long firstNanos = System.nanoTime();
         private final Set<String> trees = new LinkedHashSet<>();
@@ -82,7 +87,18 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
         private final Set<String> written = new HashSet<>();
         /** Deleted paths that were gone when their event arrived. */
         private final Set<String> gone = new LinkedHashSet<>();
+        /** Directories deleted in this batch whose creation elsewhere (a move) has not been seen yet. */
+        private final Set<String> unpairedDirectories = new HashSet<>();
         private boolean full;
+
+        /**
+         * The quiet time that completes this batch: longer while a directory deleted in it may still turn out to
+         * be moved. The watcher reports a moved-in directory only after it has registered the whole tree below it,
+         * and a deletion pushed alone would remove the old copy the move's session wants as basis.
+         */
+        public long getQuietMillis() {
+            return unpairedDirectories.isEmpty() ? quietMillis : Math.max(quietMillis, moveWaitMillis);
+        }
 
         void add(String type, String relative) {
             if (full || relative == null) {
@@ -101,7 +117,9 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
         private void addPath(String type, String rel) {
             boolean create = "CREATE".equals(type);
             if ("DELETE".equals(type)) {
-                directories.deleted(rel);
+                if (directories.deleted(rel) && now(source.resolve(rel)) == null) {
+                    unpairedDirectories.add(rel);
+                }
             } else if (!create) {
                 written.add(rel);
             }
@@ -132,6 +150,7 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
                 String from = directories.created(rel, now.key());
                 if (from != null) {
                     moves.put(rel, from);
+                    unpairedDirectories.remove(from);
                     paths.add(from);
                 } else {
                     trees.add(rel);
@@ -270,6 +289,22 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
 
     public DirectoryIndex getDirectories() {
         return directories;
+    }
+
+    public void setQuietMillis(long quietMillis) {
+        this.quietMillis = quietMillis;
+    }
+
+    public long getQuietMillis() {
+        return quietMillis;
+    }
+
+    public void setMoveWaitMillis(long moveWaitMillis) {
+        this.moveWaitMillis = moveWaitMillis;
+    }
+
+    public long getMoveWaitMillis() {
+        return moveWaitMillis;
     }
 
     public void setMaxAgeMillis(long maxAgeMillis) {

@@ -137,12 +137,10 @@ public class DirectoryIndex {
 
     /**
      * A path was deleted. Its directories are kept until {@link #settle()}: the creation that pairs with the
-     * deletion into a move comes just after it.
+     * deletion into a move comes just after it. True when a directory the index holds was deleted.
      */
-    public synchronized void deleted(String rel) {
-        if (keyByPath.containsKey(rel)) {
-            vanished.add(rel);
-        }
+    public synchronized boolean deleted(String rel) {
+        return keyByPath.containsKey(rel) && vanished.add(rel);
     }
 
     /**
