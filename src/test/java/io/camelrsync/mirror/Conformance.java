@@ -52,7 +52,8 @@ final class Conformance {
 
     record Options(List<Long> seeds, int ops, long quietMillis, long settleMillis, long waitMillis, List<Kind> kinds,
                    Set<String> skip, Path reportDir) {
-        static Options fromSystemProperties(int defaultSeeds, int defaultOps, long defaultQuietMillis) {
+        static Options fromSystemProperties(int defaultSeeds, int defaultOps, long defaultQuietMillis,
+                                            long defaultSettleMillis) {
             List<Long> seeds = new ArrayList<>();
             String only = System.getProperty("conformance.seed");
             if (only != null && !only.isBlank()) {
@@ -68,7 +69,7 @@ final class Conformance {
                     .map(s -> Kind.valueOf(s.strip().toUpperCase())).toList();
             return new Options(seeds, Integer.getInteger("conformance.ops", defaultOps),
                     Long.getLong("conformance.quiet-ms", defaultQuietMillis),
-                    Long.getLong("conformance.settle-ms", 15_000), Long.getLong("conformance.wait-ms", 5_000), kinds,
+                    Long.getLong("conformance.settle-ms", defaultSettleMillis), Long.getLong("conformance.wait-ms", 5_000), kinds,
                     Arrays.stream(System.getProperty("conformance.skip", "").split(",")).map(String::strip)
                             .filter(x -> !x.isEmpty()).map(String::toLowerCase).collect(Collectors.toSet()),
                     Path.of(System.getProperty("conformance.report-dir", "target/conformance")));
@@ -91,7 +92,7 @@ final class Conformance {
     private Conformance() {
     }
 
-    /** Every seed of {@code o} against {@code kind}, each in its own directory below {@code work}, one line each. */
+    /** Every seed of {@code o} against {@code kind}, each in its own directory below {@code work}; a line each. */
     static List<Result> runAll(Kind kind, Options o, Path work, PrintStream out) throws Exception {
         List<Result> results = new ArrayList<>();
         for (long seed : o.seeds()) {
@@ -106,9 +107,15 @@ final class Conformance {
                     + (r.errorsLogged() == 0 ? ")" : "; " + r.errorsLogged() + " errors logged)"));
             out.flush();
         }
-        out.println("[conformance] " + kind.label + ": identical " + results.stream().filter(Result::identical).count()
-                + "/" + results.size());
         return results;
+    }
+
+    /** "our daemon: identical 49/50 (differing seeds: 7)". */
+    static String summary(Kind kind, List<Result> results) {
+        long identical = results.stream().filter(Result::identical).count();
+        return kind.label + ": identical " + identical + "/" + results.size() + (identical == results.size() ? ""
+                : " (differing seeds: " + results.stream().filter(r -> !r.identical()).map(r -> String.valueOf(r.seed()))
+                .collect(Collectors.joining(",")) + ")");
     }
 
     /** One seed against one kind of target, in {@code work}. */
@@ -323,34 +330,49 @@ final class Conformance {
     }
 
     /**
-     * bench/conformance.sh: the seeds of the conformance.* properties against each kind of target, a line per seed
-     * and "identical N/M" per kind; exit status 1 when any seed differs. Each seed keeps its own deadlines.
+     * bench/conformance.sh: the seeds of the conformance.* properties against each kind of target (the kinds
+     * alternating seed by seed, so machine noise falls on both), a line per run and "identical N/M" per kind; with
+     * conformance.results a TSV row per run. Exit status 1 when any run differs. Each seed keeps its own deadlines.
      */
     public static void main(String[] args) throws Exception {
         for (Handler h : Logger.getLogger("").getHandlers()) {
             h.setLevel(Level.OFF); // the mirror logs each path it sends: kept for the reports, not printed
         }
-        Options o = Options.fromSystemProperties(50, 300, 2000);
+        Options o = Options.fromSystemProperties(50, 300, 2000, 15_000);
+        String resultsFile = System.getProperty("conformance.results");
+        Path tsv = resultsFile == null ? null : Path.of(resultsFile);
+        if (tsv != null) {
+            Files.writeString(tsv, "kind\tseed\tops\tquiet_ms\tidentical\tsettled_ms\tdifferences\terrors_logged\treport\n");
+        }
         Path work = Files.createTempDirectory("camel-rsync-conformance");
-        List<String> summary = new ArrayList<>();
-        boolean allIdentical = true;
+        Map<Kind, List<Result>> results = new java.util.EnumMap<>(Kind.class);
         System.out.println("[conformance] seeds " + o.seeds().get(0) + ".." + o.seeds().get(o.seeds().size() - 1)
                 + ", " + o.ops() + " operations each, " + o.quietMillis() + " ms quiet"
                 + (o.skip().isEmpty() ? "" : ", leaving out " + new TreeSet<>(o.skip())));
         try {
-            for (Kind kind : o.kinds()) {
-                List<Result> results = runAll(kind, o, work, System.out);
-                long identical = results.stream().filter(Result::identical).count();
-                allIdentical &= identical == results.size();
-                summary.add(kind.label + ": identical " + identical + "/" + results.size()
-                        + (identical == results.size() ? "" : " (differing seeds: " + results.stream()
-                        .filter(r -> !r.identical()).map(r -> String.valueOf(r.seed()))
-                        .collect(Collectors.joining(",")) + ")"));
+            for (long seed : o.seeds()) {
+                for (Kind kind : o.kinds()) {
+                    Options one = new Options(List.of(seed), o.ops(), o.quietMillis(), o.settleMillis(),
+                            o.waitMillis(), List.of(kind), o.skip(), o.reportDir());
+                    Result r = runAll(kind, one, work, System.out).get(0);
+                    results.computeIfAbsent(kind, k -> new ArrayList<>()).add(r);
+                    if (tsv != null) {
+                        Files.writeString(tsv, String.join("\t", kind.name().toLowerCase(), String.valueOf(seed),
+                                String.valueOf(o.ops()), String.valueOf(o.quietMillis()), String.valueOf(r.identical()),
+                                String.valueOf(r.settledMillis()), String.valueOf(r.differences().size()),
+                                String.valueOf(r.errorsLogged()), r.report() == null ? "" : r.report().toAbsolutePath()
+                                        .toString()) + "\n", java.nio.file.StandardOpenOption.APPEND);
+                    }
+                }
             }
         } finally {
             RandomOps.deleteTree(work);
         }
-        summary.forEach(s -> System.out.println("[conformance] " + s));
+        boolean allIdentical = true;
+        for (Map.Entry<Kind, List<Result>> e : results.entrySet()) {
+            allIdentical &= e.getValue().stream().allMatch(Result::identical);
+            System.out.println("[conformance] " + summary(e.getKey(), e.getValue()));
+        }
         System.exit(allIdentical ? 0 : 1);
     }
 }

@@ -42,16 +42,16 @@ class MirrorConformanceTest {
     @EnumSource(Conformance.Kind.class)
     @Timeout(value = 5, unit = TimeUnit.MINUTES) // CI's share takes well under one; many seeds: bench/conformance.sh
     void randomChangesEndIdenticalOnTheTarget(Conformance.Kind kind) throws Exception {
-        Conformance.Options o = Conformance.Options.fromSystemProperties(3, 60, 1000);
+        Conformance.Options o = Conformance.Options.fromSystemProperties(3, 80, 1000, 5000);
         assumeTrue(o.kinds().contains(kind), "conformance.kinds leaves " + kind + " out");
         List<Conformance.Result> results = Conformance.runAll(kind, o, work, System.out);
+        System.out.println("[conformance] " + Conformance.summary(kind, results));
         String failed = results.stream().filter(r -> !r.identical())
                 .map(r -> "seed " + r.seed() + " (replay: " + o.replay(kind, r.seed()) + "; report " + r.report()
                         .toAbsolutePath() + "):\n  " + r.differences().stream().limit(30).map(RandomOps::abbreviated)
                         .collect(Collectors.joining("\n  ")))
                 .collect(Collectors.joining("\n"));
-        assertEquals("", failed, kind.label + ": identical " + results.stream().filter(Conformance.Result::identical)
-                .count() + "/" + results.size());
+        assertEquals("", failed, Conformance.summary(kind, results));
     }
 
     /**
@@ -91,7 +91,7 @@ class MirrorConformanceTest {
 
     /** Waits until find sees the same names, types, modes and contents in both trees; the differences otherwise. */
     private static List<String> awaitSameBytes(Path src, Path dst) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
         while (true) {
             List<String> a = listing(src);
             List<String> b = listing(dst);

@@ -311,19 +311,26 @@ final class RandomOps {
 
     /**
      * A directory renamed (beside itself, into another directory, or deep below a new one), and then written INTO at
-     * its new path: an existing file changed, a new file and a new subdirectory. inotify keeps the directory's watch
-     * across the rename, and the JDK's WatchService keeps reporting what happens inside under the OLD path.
+     * its new path: an existing file anywhere in its tree changed, a new file and a new subdirectory. inotify keeps
+     * the directory's watches across the rename, and the JDK's WatchService keys keep the OLD path. Either the
+     * rename is mirrored first and the writes come after, or ("hot") the tree has events pending when it is renamed
+     * and is written again at once: the watcher may still resolve those events against the old path.
      */
     private void renameDirThenWrite(Tree t, Path subdir, Path dir) throws IOException, InterruptedException {
         if (subdir == null) {
             return;
         }
-        Path inside = firstRegular(subdir);
+        Path inside = anyRegularBelow(subdir);
         if (inside == null) {
             inside = subdir.resolve("inside" + rnd.nextInt(50));
             write("create", inside, 800);
         }
-        await(() -> synced(subdir));
+        boolean hot = rnd.nextInt(3) == 0;
+        if (hot) {
+            append(inside, 100);
+        } else {
+            await(() -> synced(subdir));
+        }
         Path to = switch (rnd.nextInt(3)) {
             case 0 -> fresh(subdir.getParent()); // renamed within its directory
             case 1 -> fresh(dir); // moved across
@@ -338,9 +345,9 @@ final class RandomOps {
             return;
         }
         Path insideNow = to.resolve(subdir.relativize(inside));
-        note("mv " + rel(subdir) + " " + rel(to));
+        note("mv " + rel(subdir) + " " + rel(to) + (hot ? " (hot)" : ""));
         Files.move(subdir, to);
-        if (rnd.nextInt(4) != 0) {
+        if (!hot) {
             await(() -> synced(to)); // the rename has reached the target: what follows are events of its own
         }
         write("overwrite", insideNow, 1500);
@@ -348,7 +355,7 @@ final class RandomOps {
         Path sub = Files.createDirectories(to.resolve("sub" + rnd.nextInt(50)));
         write("create", sub.resolve("f"), 400);
         if (rnd.nextBoolean()) {
-            Path renamed = fresh(to);
+            Path renamed = fresh(insideNow.getParent());
             note("mv " + rel(insideNow) + " " + rel(renamed));
             Files.move(insideNow, renamed);
         }
@@ -605,11 +612,15 @@ final class RandomOps {
         return base + deepest + 300 < MAX_PATH;
     }
 
-    private Path firstRegular(Path dir) throws IOException {
-        try (Stream<Path> kids = Files.list(dir)) {
-            return kids.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).sorted(BYTES).findFirst()
-                    .orElse(null);
+    /** A regular file anywhere below {@code dir}, drawn in byte order of the names (null when there is none). */
+    private Path anyRegularBelow(Path dir) throws IOException {
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(dir)) {
+            files = walk.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS))
+                    .map(p -> Map.entry(NameBytes.of(p), p))
+                    .sorted((a, b) -> Arrays.compareUnsigned(a.getKey(), b.getKey())).map(Map.Entry::getValue).toList();
         }
+        return files.isEmpty() ? null : files.get(rnd.nextInt(files.size()));
     }
 
     private String rel(Path p) {
@@ -696,9 +707,6 @@ final class RandomOps {
         System.arraycopy(b, 0, c, a.length, b.length);
         return c;
     }
-
-    /** Paths in the order of their bytes, so a draw never depends on how toString() decodes them. */
-    private static final Comparator<Path> BYTES = (a, b) -> Arrays.compareUnsigned(NameBytes.of(a), NameBytes.of(b));
 
     /** The source tree as the draw sees it: every entry by kind, in byte order. */
     private record Tree(List<Path> dirs, List<Path> files, List<Path> regulars, List<Path> symlinks) {
