@@ -1,196 +1,144 @@
 package io.camelrsync.mirror;
 
-import static io.camelrsync.mirror.MirrorTrees.awaitSame;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.camelrsync.testing.RsyncDaemon;
+import io.camelrsync.testing.NameBytes;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
+import java.io.InputStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.Random;
-import java.util.logging.Level;
-import java.util.stream.LongStream;
-import java.util.stream.Stream;
-import org.apache.camel.ProducerTemplate;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Seeded random sequences of every kind of change the mirror must carry, done at the speed a program does them,
- * then a quiet period, then source and stock-daemon target compared entry by entry, and a verify that must find
- * nothing to fix. A failing seed replays with -Dmirror.seeds=N.
+ * Seeded random sequences of every kind of change the mirror must carry (type changes in each direction, same-second
+ * same-size rewrites, renamed directories written into, odd and non-UTF-8 names, deep and long paths, ...), done at
+ * the speed a program does them, then a quiet period, then source and target compared entry by entry: against a
+ * stock rsync daemon and against our own daemon as the embedded default runs it. CI runs a handful of seeds
+ * (conformance.seeds, conformance.ops); a failing seed's replay line is in its report and in the failure, and
+ * bench/conformance.sh runs many more. See {@link Conformance} for the properties.
  */
 class MirrorConformanceTest {
-    private static final String[] NAMES = {"a", "b", "data.bin", "notes.txt", "ünï", "日本", "x y", "-dash", ".hid"};
+    /**
+     * Names as a shell makes them (printf octal escapes), bytes no Java String can hold among them. Stock rsync
+     * (without --iconv) keeps a name's bytes exactly, so the target must hold these very bytes.
+     */
+    private static final String[] ODD_NAMES = {"lat1-\\351t\\351", "bad-\\377\\376", "trunc-\\303",
+        "overlong-\\300\\257", "surr-\\355\\240\\200", "back\\134slash", "new\\nline", "tab\\tx"};
 
     @TempDir
     Path work;
 
-    static LongStream seeds() {
-        return Arrays.stream(System.getProperty("mirror.seeds", "11,23,42,1234").split(","))
-                .mapToLong(s -> Long.parseLong(s.strip()));
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Conformance.Kind.class)
+    @Timeout(value = 5, unit = TimeUnit.MINUTES) // CI's share takes well under one; many seeds: bench/conformance.sh
+    void randomChangesEndIdenticalOnTheTarget(Conformance.Kind kind) throws Exception {
+        Conformance.Options o = Conformance.Options.fromSystemProperties(3, 80, 1000, 5000);
+        assumeTrue(o.kinds().contains(kind), "conformance.kinds leaves " + kind + " out");
+        List<Conformance.Result> results = Conformance.runAll(kind, o, work, System.out);
+        System.out.println("[conformance] " + Conformance.summary(kind, results));
+        String failed = results.stream().filter(r -> !r.identical())
+                .map(r -> "seed " + r.seed() + " (replay: " + o.replay(kind, r.seed()) + "; report " + r.report()
+                        .toAbsolutePath() + "):\n  " + r.differences().stream().limit(30).map(RandomOps::abbreviated)
+                        .collect(Collectors.joining("\n  ")))
+                .collect(Collectors.joining("\n"));
+        assertEquals("", failed, Conformance.summary(kind, results));
     }
 
-    @ParameterizedTest(name = "seed {0}")
-    @MethodSource("seeds")
-    @Timeout(120)
-    void randomChangesEndIdenticalOnTheTarget(long seed) throws Exception {
+    /**
+     * Names that are not UTF-8, and names with a backslash or a newline, made by a shell in a new directory, written
+     * again at their names, and made directly in the root; compared as bytes by find in a subprocess. The layers
+     * between the file system and the wire that hold a name as a Java String cannot carry bytes that are not UTF-8
+     * (the JDK decodes them to U+FFFD with sun.jnu.encoding = UTF-8, as LC_ALL=C.UTF-8 sets it): camel-file-watch's
+     * event headers (CamelFileRelativePath; its body is a java.io.File, a String too, and the headers also turn '\'
+     * into '/'), the change set (Strings), and the scanner's wire names (Path.getFileName().toString()). A Path read
+     * from a directory does keep the bytes, and so does a file: URI.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Conformance.Kind.class)
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void oddNamesReachTheTargetAsTheirBytes(Conformance.Kind kind) throws Exception {
         Path src = Files.createDirectories(work.resolve("src"));
         Path dst = Files.createDirectories(work.resolve("mirror"));
-        Path outside = Files.createDirectories(work.resolve("outside"));
-        Random rnd = new Random(seed);
-        for (int i = 0; i < 30; i++) {
-            apply(rnd, src, outside); // some of the tree exists before the mirror starts
-        }
-        try (RsyncDaemon daemon = RsyncDaemon.start(work.resolve("d"), RsyncDaemon.module("m", dst));
-             LogCapture log = LogCapture.of(VerifyReport.class);
-             MirrorRun run = MirrorRun.start(Map.of("mirror.source", src.toString(), "mirror.targets",
-                     daemon.url("m"), "mirror.daemon.enabled", "false", "mirror.verify-interval", "0"))) {
-            for (int i = 0; i < 150; i++) {
-                apply(rnd, src, outside);
-                if (rnd.nextInt(4) == 0) {
-                    Thread.sleep(rnd.nextInt(30));
-                }
+        try (Conformance.Target target = Conformance.Target.start(kind, work, src, dst)) {
+            MirrorTrees.awaitSame(src, dst, 20_000);
+            StringBuilder script = new StringBuilder("set -e; cd \"$1\"; mkdir fresh; ");
+            for (String n : ODD_NAMES) {
+                script.append("printf 'first\\n' > fresh/\"$(printf '").append(n).append("')\"; ");
             }
-            awaitSame(src, dst, 30_000);
-            // what the comparison does not look at (the top directory aside) a verify would fix and name
-            Thread.sleep(2500); // every change older than the verify's "changed while it ran" window
-            ProducerTemplate template = run.context.createProducerTemplate();
-            template.sendBody("direct:mirror-verify", null);
-            template.stop();
-            String line = log.await(Level.INFO, "is up to date", 20_000);
-            assertEquals(List.of(), log.lines(Level.WARNING), "the mirror left paths a verify had to fix");
-            assertTrue(!line.contains("went with it") && !line.contains("changed while it ran"), line);
+            shell(script.toString(), src); // a new directory: pushed as a tree, every name listed by the scanner
+            List<String> afterTree = awaitSameBytes(src, dst);
+            script = new StringBuilder("set -e; cd \"$1\"; ");
+            for (String n : ODD_NAMES) {
+                script.append("printf 'again\\n' >> fresh/\"$(printf '").append(n).append("')\"; ");
+                script.append("printf 'root\\n' > \"$(printf '").append(n).append("')\"; ");
+            }
+            shell(script.toString(), src); // written at their names, and new in the root: each one an event
+            List<String> afterEvents = awaitSameBytes(src, dst);
+            assertEquals("", String.join("\n", afterTree) + (afterTree.isEmpty() ? "" : "\n") + String.join("\n",
+                    afterEvents), kind.label + ": names as bytes (source | target)");
         }
     }
 
-    private static void apply(Random rnd, Path src, Path outside) throws Exception {
-        List<Path> files = new ArrayList<>();
-        List<Path> dirs = new ArrayList<>();
-        dirs.add(src);
-        try (Stream<Path> walk = Files.walk(src)) {
-            walk.skip(1).forEach(p -> (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) ? dirs : files).add(p));
-        }
-        Path dir = dirs.get(rnd.nextInt(dirs.size()));
-        Path fresh = dir.resolve(NAMES[rnd.nextInt(NAMES.length)] + rnd.nextInt(50));
-        Path file = files.isEmpty() ? null : files.get(rnd.nextInt(files.size()));
-        boolean regular = file != null && Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS);
-        Path subdir = dirs.size() > 1 ? dirs.get(1 + rnd.nextInt(dirs.size() - 1)) : null;
-        if (Files.exists(fresh, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try {
-            switch (rnd.nextInt(17)) {
-                case 0, 1 -> Files.write(fresh, bytes(rnd, rnd.nextInt(3) == 0 ? 100_000 : 2000));
-                case 2 -> {
-                    if (regular) {
-                        Files.write(file, bytes(rnd, 3000));
-                    }
-                }
-                case 3 -> {
-                    if (regular) {
-                        Files.write(file, bytes(rnd, 500), StandardOpenOption.APPEND);
-                    }
-                }
-                case 4 -> {
-                    if (regular) {
-                        try (var ch = Files.newByteChannel(file, StandardOpenOption.WRITE)) {
-                            ch.truncate(rnd.nextInt(100));
-                        }
-                    }
-                }
-                case 5 -> {
-                    if (regular) {
-                        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(
-                                rnd.nextBoolean() ? "rw-r-----" : "rwxr-xr-x"));
-                    }
-                }
-                case 6 -> {
-                    if (regular) {
-                        Files.setLastModifiedTime(file, FileTime.fromMillis(1_000_000_000_000L
-                                + rnd.nextInt(1_000_000) * 1000L));
-                    }
-                }
-                case 7 -> {
-                    if (file != null) {
-                        Files.delete(file);
-                    }
-                }
-                case 8 -> {
-                    if (file != null) {
-                        Files.move(file, fresh);
-                    }
-                }
-                case 9 -> {
-                    Path deep = Files.createDirectories(fresh.resolve("p/q"));
-                    Files.write(deep.resolve("leaf"), bytes(rnd, 700));
-                }
-                case 10 -> {
-                    if (subdir != null && !fresh.startsWith(subdir)) {
-                        Files.move(subdir, fresh); // a directory renamed
-                    }
-                }
-                case 11 -> {
-                    if (subdir != null) {
-                        MirrorTrees.deleteTree(subdir);
-                    }
-                }
-                case 12 -> {
-                    if (subdir != null) {
-                        Path away = outside.resolve("out" + rnd.nextInt(1_000_000));
-                        Files.move(subdir, away); // moved out of the tree
-                    }
-                }
-                case 13 -> {
-                    Path made = Files.createDirectories(outside.resolve("in" + rnd.nextInt(1_000_000) + "/k"));
-                    Files.write(made.resolve("inner"), bytes(rnd, 900));
-                    Files.move(made.getParent(), fresh); // moved into the tree
-                }
-                case 14 -> {
-                    if (subdir != null && !fresh.startsWith(subdir)) {
-                        MirrorTrees.copyTree(subdir, fresh); // cp -r
-                    }
-                }
-                case 15 -> {
-                    if (file != null) {
-                        if (rnd.nextBoolean()) {
-                            Files.createSymbolicLink(fresh, src.relativize(file));
-                        } else if (regular) {
-                            Files.createLink(fresh, file);
-                        }
-                    }
-                }
-                default -> {
-                    try (OutputStream out = Files.newOutputStream(fresh)) { // written slowly
-                        for (int i = 0; i < 4; i++) {
-                            out.write(bytes(rnd, 300));
-                            out.flush();
-                            Thread.sleep(15);
-                        }
-                    }
-                }
+    /** Waits until find sees the same names, types, modes and contents in both trees; the differences otherwise. */
+    private static List<String> awaitSameBytes(Path src, Path dst) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
+        while (true) {
+            List<String> a = listing(src);
+            List<String> b = listing(dst);
+            if (a.equals(b) || System.nanoTime() > deadline) {
+                List<String> diff = new ArrayList<>();
+                a.stream().filter(x -> !b.contains(x)).forEach(x -> diff.add("only in the source: " + x));
+                b.stream().filter(x -> !a.contains(x)).forEach(x -> diff.add("only on the target: " + x));
+                return diff;
             }
-        } catch (IOException e) {
-            // a random operation can be impossible (moving a directory into itself): that is not a mirror fault
+            Thread.sleep(100);
         }
     }
 
-    private static byte[] bytes(Random rnd, int max) {
-        byte[] b = new byte[rnd.nextInt(max + 1)];
-        rnd.nextBytes(b);
-        return new String(b, StandardCharsets.ISO_8859_1).getBytes(StandardCharsets.ISO_8859_1);
+    /** find's view of a tree: "type mode name" and "sha256 name" records, names as bytes shown printable. */
+    private static List<String> listing(Path root) throws Exception {
+        byte[] out = shell("cd \"$1\" && find . -mindepth 1 -printf '%y %m %P\\0' | sort -z"
+                + " && find . -type f -print0 | sort -z | xargs -0 -r sha256sum -z", root);
+        List<String> records = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i < out.length; i++) {
+            if (out[i] == 0) {
+                records.add(NameBytes.printable(NameBytes.key(Arrays.copyOfRange(out, start, i))));
+                start = i + 1;
+            }
+        }
+        return records;
+    }
+
+    /** Runs a script with sh (the directory as $1) within 10 s; its stdout as bytes. */
+    private static byte[] shell(String script, Path dir) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("sh", "-c", script, "sh", dir.toString()).redirectError(
+                ProcessBuilder.Redirect.INHERIT).start();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Thread reader = new Thread(() -> {
+            try (InputStream in = p.getInputStream()) {
+                in.transferTo(out);
+            } catch (IOException ignored) {
+                // the process was killed: its exit status below says so
+            }
+        });
+        reader.start();
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("sh did not finish within 10 s: " + script);
+        }
+        reader.join(5_000);
+        assertEquals(0, p.exitValue(), "sh failed: " + script);
+        return out.toByteArray();
     }
 }
