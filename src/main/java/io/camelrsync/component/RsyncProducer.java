@@ -5,6 +5,7 @@ import io.camelrsync.client.PushSession;
 import io.camelrsync.client.TransferStats;
 import io.camelrsync.flist.ChangeSet;
 import io.camelrsync.flist.FileEntry;
+import io.camelrsync.fs.Names;
 import io.camelrsync.protocol.ExitCode;
 import io.camelrsync.protocol.MessageCode;
 import io.camelrsync.protocol.RsyncException;
@@ -156,7 +157,7 @@ public class RsyncProducer extends DefaultProducer {
         @Override
         public void deleted(String path) {
             deleted.add(path);
-            LOG.info("{}: deleting {}", ep.target(), path);
+            LOG.info("{}: deleting {}", ep.target(), Names.printable(path));
         }
 
         /** One line per path sent, as the rsync -v of the classic inotifywait loop prints it. */
@@ -165,7 +166,7 @@ public class RsyncProducer extends DefaultProducer {
             String path = entry.path.isEmpty() || entry.path.equals(".") ? "./" : entry.isDirectory()
                     ? entry.path + "/" : entry.path;
             updated.add(path);
-            LOG.info("{}: {}", ep.target(), path);
+            LOG.info("{}: {}", ep.target(), Names.printable(path)); // bytes that are not UTF-8 as \\xNN
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.camelrsync.daemon;
 
+import io.camelrsync.fs.Names;
 import io.camelrsync.filter.FilterRules;
 import io.camelrsync.fs.FsException;
 import io.camelrsync.fs.Stat;
@@ -119,7 +120,7 @@ final class Deletions {
         } else {
             stats.deletedOther++;
         }
-        byte[] b = n.rel.getBytes(StandardCharsets.UTF_8);
+        byte[] b = Names.encode(n.rel);
         mux.sendMessage(MessageCode.DELETED, a.isDirectory() ? Arrays.copyOf(b, b.length + 1) : b);
         return true;
     }

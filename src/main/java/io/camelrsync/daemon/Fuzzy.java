@@ -1,5 +1,6 @@
 package io.camelrsync.daemon;
 
+import io.camelrsync.fs.Names;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -26,7 +27,7 @@ final class Fuzzy {
 
         Candidate(String name, long size, long mtime) {
             this.name = name;
-            this.bytes = name.getBytes(StandardCharsets.UTF_8);
+            this.bytes = Names.encode(name);
             this.size = size;
             this.mtime = mtime;
         }
@@ -48,7 +49,7 @@ final class Fuzzy {
                 }
             }
         }
-        byte[] fname = name.getBytes(StandardCharsets.UTF_8);
+        byte[] fname = Names.encode(name);
         int[] fsuf = suffix(fname);
         long lowest = 25 * UNIT; // a distance greater than 25 is ignored
         Found found = null;

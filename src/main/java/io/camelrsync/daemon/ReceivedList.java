@@ -1,5 +1,6 @@
 package io.camelrsync.daemon;
 
+import io.camelrsync.fs.Names;
 import io.camelrsync.flist.FileListOrder;
 import io.camelrsync.flist.FileListReader.Entry;
 import io.camelrsync.protocol.RsyncException;
@@ -37,7 +38,7 @@ final class ReceivedList {
         byte[][] names = new byte[received.size()][];
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
-            names[i] = received.get(i).path().getBytes(StandardCharsets.UTF_8);
+            names[i] = Names.encode(received.get(i).path());
         }
         Arrays.sort(order, (x, y) -> FileListOrder.compare(names[x], received.get(x).isDirectory(), names[y],
                 received.get(y).isDirectory()));

@@ -32,12 +32,20 @@ public final class Wildcard {
                 case '[' -> i = charClass(p, i, re);
                 case '\\' -> {
                     if (i + 1 < p.length()) {
-                        re.append(Pattern.quote(String.valueOf(p.charAt(++i))));
+                        int end = Character.isHighSurrogate(p.charAt(i + 1)) && i + 2 < p.length()
+                                && Character.isLowSurrogate(p.charAt(i + 2)) ? i + 3 : i + 2;
+                        re.append(Pattern.quote(p.substring(i + 1, end)));
+                        i = end - 1;
                     } else {
                         re.append("\\\\");
                     }
                 }
-                default -> re.append(Pattern.quote(String.valueOf(c)));
+                default -> {
+                    // a character outside the BMP is two chars: quoted apart, they would match nothing
+                    boolean pair = Character.isHighSurrogate(c) && i + 1 < p.length()
+                            && Character.isLowSurrogate(p.charAt(i + 1));
+                    re.append(Pattern.quote(pair ? p.substring(i, ++i + 1) : String.valueOf(c)));
+                }
             }
         }
         return re.toString();

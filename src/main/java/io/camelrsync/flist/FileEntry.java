@@ -1,5 +1,6 @@
 package io.camelrsync.flist;
 
+import io.camelrsync.fs.Names;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
@@ -40,7 +41,7 @@ public final class FileEntry {
     public FileEntry(String path, Path source, int mode, long size, long mtime, int mtimeNsec, int uid, int gid,
                      long rdev, long dev, long ino, int nlink, byte[] linkTarget) {
         this.path = path;
-        this.name = path.getBytes(StandardCharsets.UTF_8);
+        this.name = Names.encode(path);
         this.source = source;
         this.mode = mode;
         this.size = size;

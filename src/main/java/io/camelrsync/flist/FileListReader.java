@@ -1,5 +1,6 @@
 package io.camelrsync.flist;
 
+import io.camelrsync.fs.Names;
 import io.camelrsync.protocol.ExitCode;
 import io.camelrsync.protocol.Limits;
 import io.camelrsync.protocol.RsyncException;
@@ -239,7 +240,7 @@ public final class FileListReader {
                         + " a name contains a NUL byte");
             }
         }
-        String path = new String(name, StandardCharsets.UTF_8);
+        String path = Names.decode(name); // every byte kept: rsync names need not be UTF-8
         if (path.isEmpty() || path.startsWith("/")) {
             throw new RsyncException(ExitCode.UNSUPPORTED, "ABORTING due to unsafe pathname from sender: " + path);
         }

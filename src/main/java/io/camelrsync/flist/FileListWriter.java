@@ -1,5 +1,6 @@
 package io.camelrsync.flist;
 
+import io.camelrsync.fs.Names;
 import io.camelrsync.protocol.WireOutput;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -207,7 +208,7 @@ public final class FileListWriter {
     }
 
     private void writeName(int id, String name) throws IOException {
-        byte[] b = name.getBytes(StandardCharsets.UTF_8);
+        byte[] b = Names.encode(name); // the name's own bytes, as rsync sends them
         int len = Math.min(b.length, 255);
         out.writeVarint(id);
         out.writeByte(len);

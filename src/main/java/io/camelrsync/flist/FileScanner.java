@@ -144,7 +144,7 @@ public final class FileScanner {
             boolean last = i == parts.length - 1;
             Node child = node.children.get(parts[i]);
             if (child == null) {
-                Path p = root.resolve(String.join("/", java.util.Arrays.copyOf(parts, i + 1)));
+                Path p = RawNames.resolve(root, String.join("/", java.util.Arrays.copyOf(parts, i + 1)));
                 FileEntry e;
                 try {
                     e = statOrNull(p, wire);
@@ -237,7 +237,7 @@ public final class FileScanner {
         Path dirPath = dir.source;
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dirPath)) {
             for (Path p : ds) {
-                String name = p.getFileName().toString();
+                String name = RawNames.nameOf(p);
                 String wire = dir.isTopDir() ? wirePath(name) : dir.path + "/" + name;
                 FileEntry e = statOrNull(p, wire);
                 if (e == null) {

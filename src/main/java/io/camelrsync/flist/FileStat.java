@@ -65,7 +65,7 @@ final class FileStat {
         int type = mode & FileEntry.S_IFMT;
         byte[] target = null;
         if (type == FileEntry.S_IFLNK) {
-            target = Files.readSymbolicLink(p).toString().getBytes(StandardCharsets.UTF_8);
+            target = RawNames.linkTarget(p, Files.readSymbolicLink(p).toString().getBytes(StandardCharsets.UTF_8));
         }
         if (type != FileEntry.S_IFREG && type != FileEntry.S_IFLNK) {
             size = 0;

@@ -176,6 +176,17 @@ public final class Dir implements AutoCloseable {
         }
     }
 
+    /** The target of the symlink at {@code path} (any bytes, not only UTF-8), as readlink(2) gives it. */
+    public static byte[] readlink(byte[] path) throws IOException {
+        byte[] buf = new byte[4097];
+        try {
+            long n = LibC.readlinkat(LibC.AT_FDCWD, LibC.cstr(path), buf, buf.length);
+            return java.util.Arrays.copyOf(buf, (int) n);
+        } catch (LastErrorException e) {
+            throw new FsException("readlink", Names.decode(path), e);
+        }
+    }
+
     /** A hard link {@code child} to {@code from/fromName} (the source itself is not followed if a symlink). */
     public void link(Dir from, String fromName, String child) throws IOException {
         try {
@@ -325,7 +336,7 @@ public final class Dir implements AutoCloseable {
                 while (len < raw.length && raw[len] != 0) {
                     len++;
                 }
-                String n = new String(raw, 0, len, StandardCharsets.UTF_8);
+                String n = Names.decode(raw, 0, len);
                 if (!n.equals(".") && !n.equals("..")) {
                     names.add(n);
                 }

@@ -116,9 +116,9 @@ final class LibC {
 
     static native int fsync(int fd) throws LastErrorException;
 
-    /** A name as the kernel takes it: its UTF-8 bytes and a NUL. */
+    /** A name as the kernel takes it: its bytes ({@link Names}) and a NUL. */
     static byte[] cstr(String s) {
-        byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] b = Names.encode(s);
         byte[] z = new byte[b.length + 1];
         System.arraycopy(b, 0, z, 0, b.length);
         return z;

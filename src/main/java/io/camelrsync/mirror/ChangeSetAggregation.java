@@ -105,6 +105,17 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
                 return;
             }
             String rel = ChangeSet.normalize(relative);
+            if (rel.indexOf('\uFFFD') >= 0) {
+                // a name that is not UTF-8: java.nio.file (under the watcher) shows its bytes as U+FFFD and cannot
+                // name it; the push lists its nearest such directory whole, which carries every byte
+                int bad = rel.indexOf('\uFFFD');
+                int slash = rel.lastIndexOf('/', bad);
+                rel = slash < 0 ? "." : rel.substring(0, slash);
+                if (!rel.equals(".")) {
+                    trees.add(rel);
+                    return;
+                }
+            }
             if (rel.equals(".")) {
                 full = true; // the root itself: only a full sync describes it
                 return;

@@ -291,7 +291,7 @@ final class Conformance {
         }
         sb.append("\n== differences in full\n");
         differences.forEach(d -> sb.append(d).append('\n'));
-        Files.writeString(report, sb.toString(), StandardCharsets.UTF_8);
+        Files.write(report, sb.toString().getBytes(StandardCharsets.UTF_8)); // a name's escaped bytes as '?'
         return report;
     }
 
