@@ -47,8 +47,8 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
     public Exchange aggregate(Exchange batchExchange, Exchange event) {
         Exchange target = batchExchange != null ? batchExchange : event;
         Batch batch = batchExchange != null ? batchExchange.getIn().getBody(Batch.class) : new Batch();
-        batch.add(event.getIn().getHeader(FileWatchConstants.EVENT_TYPE_HEADER, String.class), event.getIn().getHeader(FileWatchConstants.FILE_RELATIVE_PATH,
-                String.class));
+        batch.add(event.getIn().getHeader(FileWatchConstants.EVENT_TYPE_HEADER, String.class),
+                EventPaths.relative(event, source));
         target.getIn().setBody(batch);
         // Camel evaluates completionTimeoutExpression on the arriving exchange, not on the batch
         event.setProperty(QUIET_MILLIS, batch.getQuietMillis());

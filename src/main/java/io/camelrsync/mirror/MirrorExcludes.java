@@ -8,7 +8,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import org.apache.camel.Exchange;
 import org.apache.camel.Predicate;
-import org.apache.camel.component.file.watch.FileWatchConstants;
 
 /**
  * The exclude rules applied to events, with rsync's semantics (the same rules the push sends along): an event
@@ -23,8 +22,8 @@ public class MirrorExcludes implements Predicate {
     /** The route's filter: a Predicate, so each of a burst's events costs a call, not a bean invocation. */
     @Override
     public boolean matches(Exchange event) {
-        String rel = event.getIn().getHeader(FileWatchConstants.FILE_RELATIVE_PATH, String.class);
-        return rel == null || accepts(rel.replace('\\', '/'));
+        String rel = EventPaths.relative(event, source);
+        return rel == null || accepts(rel);
     }
 
     /** False when {@code relative} or one of its parent directories is excluded. */
