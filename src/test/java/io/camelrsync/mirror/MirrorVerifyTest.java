@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.camelrsync.testing.RsyncDaemon;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.Map;
@@ -47,6 +48,8 @@ class MirrorVerifyTest {
         Files.writeString(src.resolve("keep/b.txt"), "b\n");
         Files.writeString(src.resolve("keep/c.txt"), "c\n");
         Files.writeString(src.resolve("d.txt"), "d\n");
+        // an old time, so the deletion below surely changes the target's directory time (not within its second)
+        Files.setLastModifiedTime(src.resolve("keep"), FileTime.fromMillis(1_000_000_000_000L));
         try (RsyncDaemon daemon = RsyncDaemon.start(work.resolve("d"), RsyncDaemon.module("m", dst));
              LogCapture log = LogCapture.of(VerifyReport.class);
              MirrorRun run = MirrorRun.start(settings(src, daemon.url("m"), "3s"))) {
