@@ -57,12 +57,13 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
 
     /**
      * The completion predicate: a batch is due early when it is older than maxAgeMillis (a file written without
-     * pause) or large.
+     * pause), large, or holds a moved directory.
      */
     @Override
     public boolean matches(Exchange exchange) {
         Batch batch = exchange.getIn().getBody(Batch.class);
-        return batch != null && (batch.ageMillis() >= maxAgeMillis || batch.size() >= maxPaths);
+        return batch != null && (batch.ageMillis() >= maxAgeMillis || batch.size() >= maxPaths
+                || batch.movedDirectory);
     }
 
     @Override
@@ -87,6 +88,8 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
         private final Set<String> written = new HashSet<>();
         /** Deleted paths that were gone when their event arrived. */
         private final Set<String> gone = new LinkedHashSet<>();
+        /** A directory moved within the source was found: the batch is due. */
+        private boolean movedDirectory;
         /** Directories deleted in this batch whose creation elsewhere (a move) has not been seen yet. */
         private final Set<String> unpairedDirectories = new HashSet<>();
         private boolean full;
@@ -162,6 +165,9 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
                 if (from != null) {
                     moves.put(rel, from);
                     unpairedDirectories.remove(from);
+                    // due at once: what follows is mostly the watcher walking the moved tree, which the move's own
+                    // session sends anyway (those reports are recognised in the next batch and left out)
+                    movedDirectory = true;
                     paths.add(from);
                 } else {
                     trees.add(rel);
