@@ -5,6 +5,7 @@ import io.camelrsync.flist.FileEntry;
 import io.camelrsync.flist.FileListReader.Entry;
 import io.camelrsync.fs.Dir;
 import io.camelrsync.fs.FsException;
+import io.camelrsync.fs.Names;
 import io.camelrsync.fs.NativeFile;
 import io.camelrsync.fs.Stat;
 import io.camelrsync.protocol.ExitCode;
@@ -330,12 +331,8 @@ final class DestinationTree implements AutoCloseable {
     /** A new temporary file beside the destination (".name.XXXXXX"), created exclusively, tracked until renamed. */
     Temp createTemp(Node dst) throws IOException {
         ensureOpen();
-        String stem = dst.name;
-        while (stem.getBytes(StandardCharsets.UTF_8).length > MAX_TEMP_STEM) {
-            stem = stem.substring(0, stem.length() - 1);
-        }
         for (int attempt = 0; ; attempt++) {
-            String name = "." + stem + "." + randomSuffix();
+            String name = tempName(dst.name);
             try {
                 // 0666 less the umask, as the JDK made them before: the mode a new file keeps without -p
                 Temp t = new Temp(dst.dir.retain(), name, dst.dir.createNew(name, 0666));
@@ -352,6 +349,15 @@ final class DestinationTree implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** ".name.XXXXXX" beside {@code name}, the name cut so the whole stays within 255 bytes (NAME_MAX). */
+    private static String tempName(String name) {
+        String stem = name;
+        while (Names.encode(stem).length > MAX_TEMP_STEM) {
+            stem = stem.substring(0, stem.length() - 1);
+        }
+        return "." + stem + "." + randomSuffix();
     }
 
     private static String randomSuffix() {
@@ -452,7 +458,7 @@ final class DestinationTree implements AutoCloseable {
             } else if (a != null && backups != null) {
                 backups.keep(member.dir, member.name, member.rel, false); // hlink.c: atomic_create's make_backup
             }
-            String tmp = "." + member.name + "." + randomSuffix();
+            String tmp = tempName(member.name);
             member.dir.link(first.dir, first.name, tmp);
             try {
                 member.dir.rename(tmp, member.dir, member.name);
@@ -473,7 +479,7 @@ final class DestinationTree implements AutoCloseable {
      */
     boolean linkFrom(Node from, Stat compared, Node dst) throws IOException {
         ensureOpen();
-        String tmp = "." + dst.name + "." + randomSuffix();
+        String tmp = tempName(dst.name);
         try {
             dst.dir.link(from.dir, from.name, tmp);
         } catch (FsException cannot) {

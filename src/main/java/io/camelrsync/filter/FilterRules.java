@@ -189,7 +189,7 @@ public final class FilterRules {
 
     /** A rule's kind and pattern ("- *.o" -> "-", "*.o"); null for "!" and "clear", which empty the list. */
     private static String[] kindAndPattern(String rule) {
-        String r = rule.strip();
+        String r = rule.stripLeading(); // exclude.c parse_rule_tok: a trailing space is part of the pattern
         if (r.equals("!") || r.equals("clear")) {
             return null;
         }

@@ -106,7 +106,8 @@ public final class RsyncDaemon implements AutoCloseable {
 
     public String log() throws IOException {
         Path log = dir.resolve("rsyncd.log");
-        return Files.exists(log) ? Files.readString(log) : "";
+        // names in it are bytes, not always UTF-8: readString would refuse them
+        return Files.exists(log) ? new String(Files.readAllBytes(log), java.nio.charset.StandardCharsets.UTF_8) : "";
     }
 
     @Override
