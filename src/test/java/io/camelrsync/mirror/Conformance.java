@@ -54,7 +54,7 @@ final class Conformance {
     record Options(List<Long> seeds, int ops, long quietMillis, long settleMillis, long waitMillis, List<Kind> kinds,
                    Set<String> skip, Path reportDir) {
         static Options fromSystemProperties(int defaultSeeds, int defaultOps, long defaultQuietMillis,
-                                            long defaultSettleMillis) {
+                                            long defaultSettleMillis, String defaultSkip) {
             List<Long> seeds = new ArrayList<>();
             String only = System.getProperty("conformance.seed");
             if (only != null && !only.isBlank()) {
@@ -71,7 +71,7 @@ final class Conformance {
             return new Options(seeds, Integer.getInteger("conformance.ops", defaultOps),
                     Long.getLong("conformance.quiet-ms", defaultQuietMillis),
                     Long.getLong("conformance.settle-ms", defaultSettleMillis), Long.getLong("conformance.wait-ms", 5_000), kinds,
-                    Arrays.stream(System.getProperty("conformance.skip", "").split(",")).map(String::strip)
+                    Arrays.stream(System.getProperty("conformance.skip", defaultSkip).split(",")).map(String::strip)
                             .filter(x -> !x.isEmpty()).map(String::toLowerCase).collect(Collectors.toSet()),
                     Path.of(System.getProperty("conformance.report-dir", "target/conformance")));
         }
@@ -369,7 +369,7 @@ final class Conformance {
         for (Handler h : Logger.getLogger("").getHandlers()) {
             h.setLevel(Level.OFF); // the mirror logs each path it sends: kept for the reports, not printed
         }
-        Options o = Options.fromSystemProperties(50, 300, 2000, 15_000);
+        Options o = Options.fromSystemProperties(50, 300, 2000, 15_000, "");
         String resultsFile = System.getProperty("conformance.results");
         Path tsv = resultsFile == null ? null : Path.of(resultsFile);
         if (tsv != null) {
