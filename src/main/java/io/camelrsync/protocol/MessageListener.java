@@ -8,4 +8,8 @@ public interface MessageListener {
     /** MSG_DELETED: the receiver deleted this path (directories end with a slash). */
     default void onDeleted(String path) {
     }
+
+    /** MSG_NO_SEND: the sender could not open this file and sends nothing for it (io.c: the generator notes it). */
+    default void onNoSend(int ndx) {
+    }
 }

@@ -118,6 +118,8 @@ public final class MultiplexReader implements Runnable {
             case MessageCode.INFO, MessageCode.WARNING, MessageCode.ERROR, MessageCode.ERROR_XFER ->
                     listener.onText(tag, Printable.of(new String(payload, StandardCharsets.UTF_8)));
             case MessageCode.DELETED -> listener.onDeleted(Printable.of(deletedName(payload)));
+            // a sender that could not open a file says so and skips it; the session goes on (exit 23/24 later)
+            case MessageCode.NO_SEND -> listener.onNoSend(intPayload(tag, payload));
             case MessageCode.IO_ERROR -> ioError |= intPayload(tag, payload);
             case MessageCode.IO_TIMEOUT -> {
                 int seconds = intPayload(tag, payload);
