@@ -39,7 +39,8 @@ fi
 mkdir -p "$REPORT_DIR" "$repo/bench/results"
 results="$repo/bench/results/conformance-$stamp.tsv"
 
-echo "seeds $FIRST_SEED..$((FIRST_SEED + SEEDS - 1)), $OPS operations, ${QUIET_MS} ms quiet, kinds $KINDS${SKIP:+, leaving out $SKIP}"
+echo "seeds $FIRST_SEED..$((FIRST_SEED + SEEDS - 1)), $OPS operations, ${QUIET_MS} ms quiet," \
+  "kinds $KINDS${SKIP:+, leaving out $SKIP}"
 echo "reports of differing runs: $REPORT_DIR; rows: $results; at most ${TIMEOUT} s"
 status=0
 # the mirror's routes are read from routes/ in the working directory, as MirrorRun does in the tests
@@ -48,7 +49,12 @@ timeout --kill-after=30 "$TIMEOUT" java --add-opens java.base/sun.nio.fs=ALL-UNN
   -Dconformance.seeds="$SEEDS" -Dconformance.first-seed="$FIRST_SEED" -Dconformance.ops="$OPS" \
   -Dconformance.quiet-ms="$QUIET_MS" -Dconformance.settle-ms="$SETTLE_MS" -Dconformance.kinds="$KINDS" \
   -Dconformance.skip="$SKIP" -Dconformance.report-dir="$REPORT_DIR" -Dconformance.results="$results" \
-  io.camelrsync.mirror.Conformance || status=$?
+  io.camelrsync.mirror.Conformance &
+runner=$!
+# timeout runs in a process group of its own: a Ctrl-C or kill of this script must reach it (it passes the
+# signal on to the JVM, whose shutdown hook stops the daemons it started)
+trap 'kill "$runner" 2>/dev/null || true' INT TERM
+wait "$runner" || status=$?
 [ "$status" -ne 124 ] || echo "TIMEOUT: the run took longer than ${TIMEOUT} s" >&2
 rmdir "$REPORT_DIR" 2>/dev/null || true # nothing differed
 exit "$status"

@@ -70,7 +70,8 @@ final class Conformance {
                     .map(s -> Kind.valueOf(s.strip().toUpperCase())).toList();
             return new Options(seeds, Integer.getInteger("conformance.ops", defaultOps),
                     Long.getLong("conformance.quiet-ms", defaultQuietMillis),
-                    Long.getLong("conformance.settle-ms", defaultSettleMillis), Long.getLong("conformance.wait-ms", 5_000), kinds,
+                    Long.getLong("conformance.settle-ms", defaultSettleMillis),
+                    Long.getLong("conformance.wait-ms", 5_000), kinds,
                     Arrays.stream(System.getProperty("conformance.skip", defaultSkip).split(",")).map(String::strip)
                             .filter(x -> !x.isEmpty()).map(String::toLowerCase).collect(Collectors.toSet()),
                     Path.of(System.getProperty("conformance.report-dir", "target/conformance")));
@@ -80,6 +81,7 @@ final class Conformance {
         String replay(Kind kind, long seed) {
             return "-Dconformance.kinds=" + kind.name().toLowerCase() + " -Dconformance.seed=" + seed
                     + " -Dconformance.ops=" + ops + " -Dconformance.quiet-ms=" + quietMillis
+                    + " -Dconformance.settle-ms=" + settleMillis
                     + (skip.isEmpty() ? "" : " -Dconformance.skip=" + String.join(",", new TreeSet<>(skip)));
         }
     }
@@ -115,8 +117,8 @@ final class Conformance {
     static String summary(Kind kind, List<Result> results) {
         long identical = results.stream().filter(Result::identical).count();
         return kind.label + ": identical " + identical + "/" + results.size() + (identical == results.size() ? ""
-                : " (differing seeds: " + results.stream().filter(r -> !r.identical()).map(r -> String.valueOf(r.seed()))
-                .collect(Collectors.joining(",")) + ")");
+                : " (differing seeds: " + results.stream().filter(r -> !r.identical())
+                .map(r -> String.valueOf(r.seed())).collect(Collectors.joining(",")) + ")");
     }
 
     /** One seed against one kind of target, in {@code work}. */
@@ -299,7 +301,8 @@ final class Conformance {
     private static String[] timed(String line, String mark) {
         String l = line.stripLeading();
         int sp = l.indexOf(' ');
-        return new String[] {l.substring(0, sp), mark + RandomOps.abbreviated(l.substring(sp + 1).replace("\n", "\\n"))};
+        String rest = l.substring(sp + 1).replace("\n", "\\n");
+        return new String[] {l.substring(0, sp), mark + RandomOps.abbreviated(rest)};
     }
 
     private static Path reportPath(Options o, Kind kind, long seed) {
@@ -370,10 +373,14 @@ final class Conformance {
             h.setLevel(Level.OFF); // the mirror logs each path it sends: kept for the reports, not printed
         }
         Options o = Options.fromSystemProperties(50, 300, 2000, 15_000, "");
+        // stopped (Ctrl-C, the script's timeout): the stock daemons this JVM started must not outlive it
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> ProcessHandle.current().descendants()
+                .forEach(ProcessHandle::destroy)));
         String resultsFile = System.getProperty("conformance.results");
         Path tsv = resultsFile == null ? null : Path.of(resultsFile);
         if (tsv != null) {
-            Files.writeString(tsv, "kind\tseed\tops\tquiet_ms\tidentical\tsettled_ms\tdifferences\terrors_logged\treport\n");
+            Files.writeString(tsv, String.join("\t", "kind", "seed", "ops", "quiet_ms", "identical", "settled_ms",
+                    "differences", "errors_logged", "report") + "\n");
         }
         Path work = Files.createTempDirectory("camel-rsync-conformance");
         Map<Kind, List<Result>> results = new java.util.EnumMap<>(Kind.class);

@@ -48,7 +48,8 @@ final class RandomOps {
         }
     }
 
-    private static final String[] PLAIN = {"a", "b", "data.bin", "notes.txt", "ünï", "日本", "x y", "-dash", ".hid"};
+    private static final String[] PLAIN = {"a", "b", "data.bin", "notes.txt", "ünï", "日本", "x y", "-dash",
+        ".hid"};
     /** Names a shell, a file list, a change set or a filter rule could split or misread. */
     private static final String[] ODD = {" lead", "trail ", " ", "two  sp", "new\nline", "\nfirst", "tab\tx",
         "cr\rx", "back\\slash", "star*", "q?", "br[ac]ket", "+ plus", "- minus", "! bang", "hash#", "pct%41",
@@ -203,7 +204,7 @@ final class RandomOps {
                 Files.createDirectories(deep);
                 write("create", deep.resolve("leaf"), 700);
             }
-            case RENAME_DIR_THEN_WRITE -> renameDirThenWrite(t, subdir, dir);
+            case RENAME_DIR_THEN_WRITE -> renameDirThenWrite(subdir, dir);
             case DELETE_TREE -> {
                 if (subdir != null) {
                     note("rm -rf " + rel(subdir));
@@ -316,7 +317,7 @@ final class RandomOps {
      * rename is mirrored first and the writes come after, or ("hot") the tree has events pending when it is renamed
      * and is written again at once: the watcher may still resolve those events against the old path.
      */
-    private void renameDirThenWrite(Tree t, Path subdir, Path dir) throws IOException, InterruptedException {
+    private void renameDirThenWrite(Path subdir, Path dir) throws IOException, InterruptedException {
         if (subdir == null) {
             return;
         }
@@ -630,7 +631,8 @@ final class RandomOps {
 
     /** A line for humans: a run of 16 or more of one character (the 255-byte names) as its first one and a count. */
     static String abbreviated(String line) {
-        return RUN.matcher(line).replaceAll(m -> m.group(1) + "…×" + m.group().codePointCount(0, m.group().length()));
+        return RUN.matcher(line).replaceAll(m -> m.group(1) + "…×"
+                + m.group().codePointCount(0, m.group().length()));
     }
 
     private static final java.util.regex.Pattern RUN = java.util.regex.Pattern.compile("(\\X)\\1{15,}");
