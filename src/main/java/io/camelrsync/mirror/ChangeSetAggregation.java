@@ -76,7 +76,7 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
     }
 
     /** The events of one batch, classified when they arrive. */
-    public final class Batch {
+    final class Batch {
         final long firstEventAt = System.currentTimeMillis();
         private final long firstNanos = System.nanoTime();
         private final Set<String> trees = new LinkedHashSet<>();
@@ -99,7 +99,7 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
          * be moved. The watcher reports a moved-in directory only after it has registered the whole tree below it,
          * and a deletion pushed alone would remove the old copy the move's session wants as basis.
          */
-        public long getQuietMillis() {
+        long getQuietMillis() {
             return unpairedDirectories.isEmpty() ? quietMillis : Math.max(quietMillis, moveWaitMillis);
         }
 
