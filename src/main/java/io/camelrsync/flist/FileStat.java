@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.time.Instant;
@@ -18,7 +19,7 @@ import java.util.Map;
  * scanning a large tree; the same numbers sit in the PosixFileAttributes object it returns, so we read them
  * there when the JVM lets us (the jar's manifest opens sun.nio.fs) and fall back to the map otherwise.
  */
-final class FileStat {
+public final class FileStat {
     private static final String ATTRS = "unix:mode,ino,dev,nlink,uid,gid,size,lastModifiedTime,rdev";
     private static final Handles HANDLES = Handles.find();
 
@@ -72,6 +73,25 @@ final class FileStat {
         }
         return new FileEntry(wire, p, mode, size, t.getEpochSecond(), t.getNano(), uid, gid, rdev, dev, ino, nlink,
                 target);
+    }
+
+    /**
+     * The link count of a file whose attributes a walk already read ({@code a} from java.nio.file on Linux); one
+     * more lstat when the JVM does not let us read it there.
+     */
+    public static int linkCount(Path p, BasicFileAttributes a) {
+        if (HANDLES != null) {
+            try {
+                return (int) HANDLES.nlink.invokeExact((Object) a);
+            } catch (Throwable e) {
+                // not the JDK's Unix attributes: the public view below
+            }
+        }
+        try {
+            return (Integer) Files.getAttribute(p, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+            return 1; // gone: it links nothing
+        }
     }
 
     private record Handles(MethodHandle mode, MethodHandle uid, MethodHandle gid, MethodHandle rdev, MethodHandle dev,

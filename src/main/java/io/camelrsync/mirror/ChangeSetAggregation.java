@@ -24,8 +24,8 @@ import org.apache.camel.component.file.watch.FileWatchConstants;
  * or copied tree raises no event for what is already inside it), unless the {@link DirectoryIndex} knows it as a
  * directory moved within the source: then it is a move, pushed with its old copy on the target as basis, and only
  * what changed in it after the move is named. Any other event names its own path, and a path that no longer exists
- * when pushed is deleted on the target. With hard links kept, a changed file that has other
- * names is pushed with a full sync, since its partners can be anywhere in the tree.
+ * when pushed is deleted on the target. With hard links kept, a change to a file that has other names (or had, as
+ * the {@link HardLinkIndex} remembers) pushes every name it has in the tree, so the receiver links them again.
  */
 public class ChangeSetAggregation implements AggregationStrategy, Predicate {
     /** The exchange property the aggregate's completionTimeoutExpression reads: this batch's quiet time. */
@@ -42,6 +42,7 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
     private long maxAgeMillis = 1000;
     private int maxPaths = 20_000;
     private boolean hardLinks;
+    private HardLinkIndex hardLinkIndex;
 
     @Override
     public Exchange aggregate(Exchange batchExchange, Exchange event) {
@@ -88,6 +89,8 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
         private final Set<String> written = new HashSet<>();
         /** Deleted paths that were gone when their event arrived. */
         private final Set<String> gone = new LinkedHashSet<>();
+        /** The hard-linked files (by key) this batch may have changed through one of their names. */
+        private final Set<Object> linkedFiles = new HashSet<>();
         /** A directory moved within the source was found: the batch is due. */
         private boolean movedDirectory;
         /** Directories deleted in this batch whose creation elsewhere (a move) has not been seen yet. */
@@ -139,13 +142,19 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
             }
             boolean inNewTree = under(rel, trees);
             boolean inMoved = !inNewTree && under(rel, moves.keySet());
-            if ((inNewTree || inMoved) && !create) {
+            boolean inTree = (inNewTree || inMoved) && !create;
+            // a new tree is pushed whole: its writes cost no stat each, unless a write may reach other names
+            Now now = inTree && !hardLinks ? null : now(source.resolve(rel));
+            if (hardLinks) {
+                boolean linked = now != null && now.regular();
+                linkedFiles.addAll(links().seen(rel, linked ? now.key() : null, linked ? now.nlink() : 0));
+            }
+            if (inTree) {
                 if (inMoved) {
                     paths.add(rel); // changed after the move: the push transfers it whatever its size and mtime
                 }
-                return; // a new tree is pushed whole: its writes cost no stat each
+                return;
             }
-            Now now = now(source.resolve(rel));
             if (inNewTree || inMoved) {
                 // what the watcher reports of a tree that appeared: it goes with the tree
                 if (now != null && now.directory()) {
@@ -154,7 +163,6 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
                         paths.add(from); // moved in from elsewhere in the source: deleted there
                     }
                 }
-                full = hardLinks && now != null && now.linkedElsewhere();
                 return;
             }
             if (create && now != null && isWalkReport(rel, now)) {
@@ -180,7 +188,6 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
             } else if (now != null && now.regular() && create) {
                 appeared.put(rel, now.size());
             }
-            full = hardLinks && now != null && now.linkedElsewhere();
         }
 
         /**
@@ -203,12 +210,12 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
          * its directory, was deleted, is taken as moved from there. A wrong guess costs only the basis it offers:
          * the transfer checks every block.
          */
-        private void pairMovedFiles() {
+        private void pairMovedFiles(Set<String> linkedNames) {
             Set<String> taken = new HashSet<>(moves.values());
             for (Map.Entry<String, Long> a : appeared.entrySet()) {
                 String to = a.getKey();
                 if (a.getValue() < MIN_MOVED_FILE_BYTES || written.contains(to) || gone.contains(to)
-                        || !paths.contains(to)) {
+                        || !paths.contains(to) || linkedNames.contains(to)) {
                     continue;
                 }
                 for (String from : gone) {
@@ -223,6 +230,32 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
             }
         }
 
+        /**
+         * Names every file of this batch's linked files in the change set: rsync links names again only when all of
+         * them are in one session, and the change set transfers each whatever its size and mtime. Returns them.
+         */
+        private Set<String> addLinkedNames() {
+            if (full || linkedFiles.isEmpty()) {
+                return Set.of();
+            }
+            Set<String> names = links().names(linkedFiles);
+            if (names == null) {
+                full = true; // too many linked names to keep: only a full sync finds the groups
+                return Set.of();
+            }
+            for (String name : names) {
+                int bad = name.indexOf('\uFFFD');
+                if (bad < 0) {
+                    paths.add(name);
+                } else if (name.lastIndexOf('/', bad) > 0) {
+                    trees.add(name.substring(0, name.lastIndexOf('/', bad))); // as add() does: listed whole
+                } else {
+                    full = true;
+                }
+            }
+            return names;
+        }
+
         int size() {
             return full ? maxPaths : trees.size() + paths.size() + moves.size();
         }
@@ -232,7 +265,7 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
         }
 
         ChangeSet toChangeSet() {
-            pairMovedFiles();
+            pairMovedFiles(addLinkedNames());
             directories.settle();
             return full ? ChangeSets.fullSync() : ChangeSets.build(trees, paths, moves, maxPaths);
         }
@@ -268,11 +301,6 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
 
         boolean regular() {
             return type == 0100000;
-        }
-
-        /** A file with other names, which may be anywhere in the tree. */
-        boolean linkedElsewhere() {
-            return regular() && nlink > 1;
         }
     }
 
@@ -346,5 +374,22 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
 
     public boolean isHardLinks() {
         return hardLinks;
+    }
+
+    public void setHardLinkIndex(HardLinkIndex hardLinkIndex) {
+        this.hardLinkIndex = hardLinkIndex;
+    }
+
+    public HardLinkIndex getHardLinkIndex() {
+        return hardLinkIndex;
+    }
+
+    /** The shared index, or (routes without it) one of this aggregation's own that learns linked files from events. */
+    private synchronized HardLinkIndex links() {
+        if (hardLinkIndex == null) {
+            hardLinkIndex = new HardLinkIndex();
+            hardLinkIndex.setSource(source.toString());
+        }
+        return hardLinkIndex;
     }
 }

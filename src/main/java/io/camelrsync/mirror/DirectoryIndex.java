@@ -34,6 +34,8 @@ public class DirectoryIndex {
     private static final int MAX_STALE_NAMES = 10_000;
 
     private Path source;
+    /** Filed by the same walk: the names of hard-linked files (null when the mirror keeps no hard links). */
+    private HardLinkIndex hardLinks;
     /** Relative path ("." for the root) to file key, sorted so a subtree is one range. */
     private final NavigableMap<String, Object> keyByPath = new TreeMap<>();
     private final Map<Object, String> pathByKey = new HashMap<>();
@@ -61,11 +63,22 @@ public class DirectoryIndex {
         vanished.clear();
         staleNames.clear();
         recentMoves.clear();
+        if (hardLinks != null) {
+            hardLinks.clear();
+        }
         try {
             Files.walkFileTree(source, new SimpleFileVisitor<>() {
                 @Override
                 public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
                     put(relative(dir), attrs.fileKey());
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                    if (hardLinks != null) {
+                        hardLinks.walked(relative(file), file, attrs);
+                    }
                     return FileVisitResult.CONTINUE;
                 }
 
@@ -221,5 +234,13 @@ public class DirectoryIndex {
 
     public String getSource() {
         return source == null ? null : source.toString();
+    }
+
+    public void setHardLinks(HardLinkIndex hardLinks) {
+        this.hardLinks = hardLinks;
+    }
+
+    public HardLinkIndex getHardLinks() {
+        return hardLinks;
     }
 }

@@ -42,10 +42,7 @@ class MirrorConformanceTest {
     @EnumSource(Conformance.Kind.class)
     @Timeout(value = 5, unit = TimeUnit.MINUTES) // CI's share takes well under one; many seeds: bench/conformance.sh
     void randomChangesEndIdenticalOnTheTarget(Conformance.Kind kind) throws Exception {
-        // CI leaves hard links out: a change to a hard-linked file goes as a full sync, whose quick check can miss
-        // a same-second rewrite, and a write through a name deleted right after is lost (known, see
-        // docs/mirror.md Limits); bench/conformance.sh draws them
-        Conformance.Options o = Conformance.Options.fromSystemProperties(3, 80, 1000, 5000, "link");
+        Conformance.Options o = Conformance.Options.fromSystemProperties(3, 80, 1000, 5000, "");
         assumeTrue(o.kinds().contains(kind), "conformance.kinds leaves " + kind + " out");
         List<Conformance.Result> results = Conformance.runAll(kind, o, work, System.out);
         System.out.println("[conformance] " + Conformance.summary(kind, results));

@@ -1,0 +1,218 @@
+package io.camelrsync.mirror;
+
+import io.camelrsync.flist.FileStat;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The names of each hard-linked file of the source, by file key (device and inode), for mirrors that keep hard
+ * links (-H). A write through one name changes every name, but inotify reports only the name written through, and
+ * rsync links a group on the receiver only when all of its names are in one session. So a batch that touches a
+ * linked file pushes every name of its group, each transferred whatever its size and mtime say (-I), instead of a
+ * full sync, whose quick check may skip a same-size rewrite within the same second.
+ *
+ * <p>The index is filled by the start-up walk ({@link DirectoryIndex#rebuild()}) and by each event's stat, so a
+ * name written through and deleted at once still leads to its partners. A group whose known names are fewer than
+ * its link count is completed by a walk of the tree (a link made after start-up to a file filed nowhere); a count
+ * the walk could not reach (a name outside the source) is remembered, so that group is not walked again.
+ *
+ * <p>Memory is one entry per linked name, up to {@link #MAX_NAMES}; past that the index gives up and the mirror
+ * falls back to full syncs for linked files.
+ */
+public class HardLinkIndex {
+    static final int MAX_NAMES = 1_000_000;
+
+    private Path source;
+    private boolean enabled = true;
+    /** Relative path to the key of the linked file it named when last seen. */
+    private final Map<String, Object> keyByPath = new HashMap<>();
+    private final Map<Object, Group> groups = new HashMap<>();
+    /** More names than MAX_NAMES were seen: the groups are incomplete until the next rebuild. */
+    private boolean overflowed;
+
+    /** The names of one linked file. */
+    private static final class Group {
+        final Set<String> names = new LinkedHashSet<>();
+        /** The link count at which the tree was last walked for this group's names; -1 when never walked. */
+        int walkedLinks = -1;
+    }
+
+    /** Forgets everything: the start-up walk (or a re-watch) files the tree again. */
+    synchronized void clear() {
+        keyByPath.clear();
+        groups.clear();
+        overflowed = false;
+    }
+
+    /** The walk met a file: filed when it is a regular file with other names. */
+    synchronized void walked(String rel, Path file, BasicFileAttributes attrs) {
+        if (enabled && attrs.isRegularFile() && FileStat.linkCount(file, attrs) > 1) {
+            file(rel, attrs.fileKey());
+        }
+    }
+
+    /**
+     * An event named {@code rel}: files it under {@code key} when it is now a regular file with {@code links} > 1
+     * (else forgets it). Returns the keys whose content the event may have changed through this name: the file it
+     * names now and the file it named before, when either is linked.
+     */
+    synchronized Set<Object> seen(String rel, Object key, int links) {
+        if (!enabled) {
+            return Set.of();
+        }
+        Set<Object> touched = new HashSet<>(2);
+        Object before = forget(rel);
+        if (before != null) {
+            touched.add(before);
+        }
+        if (key != null && links > 1) {
+            file(rel, key);
+            touched.add(key);
+        }
+        return touched;
+    }
+
+    /**
+     * Every name the files of {@code keys} have in the tree now, walking the tree once for the groups whose known
+     * names fall short of their link count; null when the index overflowed (a full sync is the way left).
+     */
+    synchronized Set<String> names(Collection<Object> keys) {
+        if (overflowed) {
+            return null;
+        }
+        Set<String> names = new TreeSet<>();
+        Map<Object, Integer> incomplete = new HashMap<>();
+        for (Object key : keys) {
+            Group g = groups.get(key);
+            if (g == null) {
+                continue;
+            }
+            int links = 0;
+            for (Iterator<String> it = g.names.iterator(); it.hasNext(); ) {
+                String rel = it.next();
+                Now now = Now.of(source.resolve(rel));
+                if (now == null || !key.equals(now.key)) {
+                    it.remove(); // moved or replaced since: the name no longer belongs here
+                    keyByPath.remove(rel, key);
+                } else {
+                    names.add(rel);
+                    links = now.links;
+                }
+            }
+            if (g.names.isEmpty()) {
+                groups.remove(key);
+            } else if (g.names.size() < links && g.walkedLinks != links) {
+                incomplete.put(key, links);
+            }
+        }
+        if (!incomplete.isEmpty()) {
+            walkFor(incomplete);
+            for (Map.Entry<Object, Integer> e : incomplete.entrySet()) {
+                Group g = groups.get(e.getKey());
+                g.walkedLinks = e.getValue();
+                names.addAll(g.names);
+            }
+        }
+        return overflowed ? null : names;
+    }
+
+    private void walkFor(Map<Object, Integer> keys) {
+        try {
+            Files.walkFileTree(source, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                    if (attrs.isRegularFile() && keys.containsKey(attrs.fileKey())) {
+                        file(relative(file), attrs.fileKey());
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e) {
+                    return FileVisitResult.CONTINUE; // vanished or unreadable: the push reports it, if it matters
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void file(String rel, Object key) {
+        Object before = keyByPath.put(rel, key);
+        if (before != null && !before.equals(key)) {
+            dropName(before, rel);
+        }
+        groups.computeIfAbsent(key, k -> new Group()).names.add(rel);
+        if (keyByPath.size() > MAX_NAMES) {
+            overflowed = true;
+            keyByPath.clear();
+            groups.clear();
+        }
+    }
+
+    private Object forget(String rel) {
+        Object key = keyByPath.remove(rel);
+        if (key != null) {
+            dropName(key, rel);
+        }
+        return key;
+    }
+
+    private void dropName(Object key, String rel) {
+        Group g = groups.get(key);
+        if (g != null) {
+            g.names.remove(rel);
+            if (g.names.isEmpty()) {
+                groups.remove(key);
+            }
+        }
+    }
+
+    private String relative(Path file) {
+        return source.relativize(file).toString();
+    }
+
+    /** A name's file key and link count now; null when it is not a regular file. */
+    private record Now(Object key, int links) {
+        static Now of(Path p) {
+            try {
+                Map<String, Object> a = Files.readAttributes(p, "unix:mode,nlink,fileKey", LinkOption.NOFOLLOW_LINKS);
+                return ((Integer) a.get("mode") & 0170000) == 0100000
+                        ? new Now(a.get("fileKey"), (Integer) a.get("nlink")) : null;
+            } catch (IOException e) {
+                return null;
+            }
+        }
+    }
+
+    public void setSource(String source) {
+        this.source = Path.of(source).toAbsolutePath().normalize();
+    }
+
+    public String getSource() {
+        return source == null ? null : source.toString();
+    }
+
+    /** False when the mirror does not keep hard links: nothing is filed. */
+    public void setEnabled(boolean enabled) {
+        this.enabled = enabled;
+    }
+
+    public boolean isEnabled() {
+        return enabled;
+    }
+}
