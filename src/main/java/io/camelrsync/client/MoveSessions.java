@@ -101,8 +101,11 @@ final class MoveSessions {
         }
         try {
             TransferStats s = new PushSession(now, contentsOnly, into, o, null, listener).run();
-            add(s);
-            return s.exitCode == 0;
+            int exitCode = s.exitCode;
+            s.exitCode = 0; // a move that did not go whole is sent again by the main session
+            s.deletedFiles = 0;
+            total.add(s);
+            return exitCode == 0;
         } catch (RsyncException e) {
             if (isTargetFailure(e.exitCode())) {
                 throw e;
@@ -139,16 +142,6 @@ final class MoveSessions {
             return rel;
         }
         return base.endsWith("/") ? base + rel : base + "/" + rel;
-    }
-
-    private void add(TransferStats s) {
-        total.files += s.files;
-        total.transferredFiles += s.transferredFiles;
-        total.literalBytes += s.literalBytes;
-        total.matchedBytes += s.matchedBytes;
-        total.bytesSent += s.bytesSent;
-        total.bytesReceived += s.bytesReceived;
-        total.transferredSize += s.transferredSize;
     }
 
     private static String parentOf(String path) {

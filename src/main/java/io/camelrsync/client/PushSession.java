@@ -80,14 +80,22 @@ public final class PushSession {
 
     public TransferStats run() throws IOException {
         long start = System.nanoTime();
+        TransferStats before = new TransferStats();
+        if (changes != null && changes.isWholeTree() && changes.size() > 1) {
+            // what is known to have changed goes first, transferred whatever its size and mtime say: the quick check
+            // of the whole tree that follows would skip a same-size rewrite within the same second
+            before.add(new PushSession(source, contentsOnly, target, options, changes.known(), listener).run());
+            changes = ChangeSet.builder().add("./").build();
+        }
         if (changes != null && !changes.moves().isEmpty()) {
-            changes = new MoveSessions(source, target, options, listener, stats).send(changes);
+            changes = new MoveSessions(source, target, options, listener, before).send(changes);
         }
         EntrySource scan = startScan(); // reads the tree on the scan pool while we connect and log in
         try (Socket socket = connect()) {
             transfer(socket, scan);
         }
         stats.deletedFiles = Math.max(stats.deletedFiles, deletions);
+        stats.add(before);
         stats.elapsedMillis = (System.nanoTime() - start) / 1_000_000;
         return stats;
     }
@@ -232,7 +240,7 @@ public final class PushSession {
      * keeps the quick check: it is the catch-up path, as cheap as a no-change push.
      */
     private boolean transfersEveryNamedFile() {
-        return changes != null && !changes.trees().contains(".");
+        return changes != null && !changes.isWholeTree();
     }
 
     private List<String> serverArgs(int protocol) {

@@ -22,6 +22,20 @@ public final class TransferStats {
     /** 0, or 23 / 24 when some files were not transferred or vanished. */
     public int exitCode;
 
+    /** Adds what another session of the same push transferred, deleted and how it ended. */
+    void add(TransferStats s) {
+        files += s.files;
+        transferredFiles += s.transferredFiles;
+        literalBytes += s.literalBytes;
+        matchedBytes += s.matchedBytes;
+        bytesSent += s.bytesSent;
+        bytesReceived += s.bytesReceived;
+        transferredSize += s.transferredSize;
+        deletedFiles += s.deletedFiles;
+        exitCode = Math.max(exitCode, s.exitCode);
+        basisRefused |= s.basisRefused;
+    }
+
     @Override
     public String toString() {
         return "files=" + files + " transferred=" + transferredFiles + " literal=" + literalBytes + " matched="

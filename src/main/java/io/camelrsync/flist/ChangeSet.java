@@ -70,6 +70,21 @@ public final class ChangeSet {
         return new ChangeSet(p, t, new LinkedHashMap<>());
     }
 
+    /**
+     * True when this set asks for the whole tree ("." as a tree): a full sync, whose quick check decides what to
+     * transfer. Its other paths and trees are ones known to have changed ({@link #known()}).
+     */
+    public boolean isWholeTree() {
+        return trees.contains(".");
+    }
+
+    /** This set without the whole tree and without moves: what is known to have changed, to send as named. */
+    public ChangeSet known() {
+        Set<String> t = new LinkedHashSet<>(trees);
+        t.remove(".");
+        return new ChangeSet(new LinkedHashSet<>(paths), t, new LinkedHashMap<>());
+    }
+
     public boolean isEmpty() {
         return paths.isEmpty() && trees.isEmpty() && moves.isEmpty();
     }

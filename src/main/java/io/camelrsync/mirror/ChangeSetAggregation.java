@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -107,7 +108,7 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
         }
 
         void add(String type, String relative) {
-            if (full || relative == null) {
+            if (relative == null) {
                 return;
             }
             String rel = ChangeSet.normalize(relative);
@@ -235,25 +236,41 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
          * them are in one session, and the change set transfers each whatever its size and mtime. Returns them.
          */
         private Set<String> addLinkedNames() {
-            if (full || linkedFiles.isEmpty()) {
+            if (!hardLinks) {
                 return Set.of();
             }
-            Set<String> names = links().names(linkedFiles);
-            if (names == null) {
-                full = true; // too many linked names to keep: only a full sync finds the groups
-                return Set.of();
-            }
-            for (String name : names) {
-                int bad = name.indexOf('\uFFFD');
-                if (bad < 0) {
-                    paths.add(name);
-                } else if (name.lastIndexOf('/', bad) > 0) {
-                    trees.add(name.substring(0, name.lastIndexOf('/', bad))); // as add() does: listed whole
-                } else {
-                    full = true;
+            Set<String> all = new HashSet<>();
+            Set<String> walked = new HashSet<>();
+            // a tree listed whole replaces each of its files on the receiver: their other names come along, and a
+            // name that only its directory can carry (bytes that are not UTF-8) makes that directory a tree too
+            for (int round = 0; round < 4; round++) {
+                for (String tree : new ArrayList<>(trees)) {
+                    if (walked.add(tree)) {
+                        linkedFiles.addAll(links().walkTree(tree));
+                    }
+                }
+                Set<String> names = linkedFiles.isEmpty() ? Set.of() : links().names(linkedFiles);
+                if (names == null) {
+                    full = true; // too many linked names to keep: only a full sync finds the groups (-H)
+                    return Set.of();
+                }
+                all.addAll(names);
+                for (String name : names) {
+                    int bad = name.indexOf('\uFFFD');
+                    if (bad < 0) {
+                        paths.add(name);
+                    } else if (name.lastIndexOf('/', bad) > 0) {
+                        trees.add(name.substring(0, name.lastIndexOf('/', bad))); // as add() does: listed whole
+                    } else {
+                        full = true;
+                    }
+                }
+                if (walked.containsAll(trees)) {
+                    return all;
                 }
             }
-            return names;
+            full = true; // trees bringing trees: a full sync lists every name at once
+            return Set.of();
         }
 
         int size() {
@@ -267,7 +284,10 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
         ChangeSet toChangeSet() {
             pairMovedFiles(addLinkedNames());
             directories.settle();
-            return full ? ChangeSets.fullSync() : ChangeSets.build(trees, paths, moves, maxPaths);
+            if (full) {
+                trees.add("."); // a full sync, which sends what this batch saw change first (ChangeSets)
+            }
+            return ChangeSets.build(trees, paths, moves, maxPaths);
         }
     }
 

@@ -7,10 +7,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Change sets as the mirror combines them: a path below a tree is part of the tree, the tree "." is a full sync that
- * absorbs everything, and a set that grows past its bound becomes a full sync (bounded memory, nothing lost). A
- * moved path keeps the paths changed below it after the move, and a path moved twice keeps its first old path as
- * basis.
+ * Change sets as the mirror combines them: a path below a tree is part of the tree, the tree "." is a full sync
+ * that keeps the paths and trees known to have changed (they are sent first, whatever size and mtime say: see
+ * {@link ChangeSet#isWholeTree()}), and a set that grows past its bound becomes a plain full sync (bounded memory;
+ * only a same-size rewrite within the same second can then be missed, as by rsync itself). A moved path keeps the
+ * paths changed below it after the move, and a path moved twice keeps its first old path as basis.
  */
 public final class ChangeSets {
     private ChangeSets() {
@@ -27,7 +28,7 @@ public final class ChangeSets {
 
     /** Everything in {@code a} and in {@code b}; a full sync when that exceeds {@code maxPaths}. */
     public static ChangeSet merge(ChangeSet a, ChangeSet b, int maxPaths) {
-        if (a == null || b == null || isFullSync(a) || isFullSync(b)) {
+        if (a == null || b == null) {
             return fullSync();
         }
         Set<String> trees = new LinkedHashSet<>(a.trees());
@@ -47,9 +48,10 @@ public final class ChangeSets {
      * move into a tree goes with the tree.
      */
     static ChangeSet build(Set<String> trees, Set<String> paths, Map<String, String> moves, int maxPaths) {
-        if (trees.contains(".") || trees.size() + paths.size() + moves.size() > maxPaths) {
+        if (trees.size() + paths.size() + moves.size() > maxPaths) {
             return fullSync();
         }
+        boolean whole = trees.contains(".");
         ChangeSet.Builder b = ChangeSet.builder();
         for (String t : trees) {
             if (!underTree(parentOf(t), trees)) {
@@ -58,7 +60,11 @@ public final class ChangeSets {
         }
         moves.forEach((to, from) -> {
             if (!underTree(to, trees)) {
-                b.move(from, to);
+                if (whole) {
+                    b.add(to + "/"); // the full sync sends it whole anyway; it is known to have changed
+                } else {
+                    b.move(from, to);
+                }
             }
         });
         for (String p : paths) {

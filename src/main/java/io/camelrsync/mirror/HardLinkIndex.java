@@ -9,14 +9,18 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.BiConsumer;
 
 /**
  * The names of each hard-linked file of the source, by file key (device and inode), for mirrors that keep hard
@@ -36,10 +40,11 @@ import java.util.TreeSet;
 public class HardLinkIndex {
     static final int MAX_NAMES = 1_000_000;
 
+    private int maxNames = MAX_NAMES;
     private Path source;
     private boolean enabled = true;
     /** Relative path to the key of the linked file it named when last seen. */
-    private final Map<String, Object> keyByPath = new HashMap<>();
+    private final NavigableMap<String, Object> keyByPath = new TreeMap<>();
     private final Map<Object, Group> groups = new HashMap<>();
     /** More names than MAX_NAMES were seen: the groups are incomplete until the next rebuild. */
     private boolean overflowed;
@@ -47,6 +52,8 @@ public class HardLinkIndex {
     /** The names of one linked file. */
     private static final class Group {
         final Set<String> names = new LinkedHashSet<>();
+        /** The link count last seen (a name that only a walk can reach is never stat'ed on its own). */
+        int links;
         /** The link count at which the tree was last walked for this group's names; -1 when never walked. */
         int walkedLinks = -1;
     }
@@ -60,8 +67,9 @@ public class HardLinkIndex {
 
     /** The walk met a file: filed when it is a regular file with other names. */
     synchronized void walked(String rel, Path file, BasicFileAttributes attrs) {
-        if (enabled && attrs.isRegularFile() && FileStat.linkCount(file, attrs) > 1) {
-            file(rel, attrs.fileKey());
+        int links = enabled && attrs.isRegularFile() ? FileStat.linkCount(file, attrs) : 1;
+        if (links > 1) {
+            file(rel, attrs.fileKey(), links);
         }
     }
 
@@ -80,7 +88,7 @@ public class HardLinkIndex {
             touched.add(before);
         }
         if (key != null && links > 1) {
-            file(rel, key);
+            file(rel, key, links);
             touched.add(key);
         }
         return touched;
@@ -101,9 +109,13 @@ public class HardLinkIndex {
             if (g == null) {
                 continue;
             }
-            int links = 0;
+            int links = g.links;
             for (Iterator<String> it = g.names.iterator(); it.hasNext(); ) {
                 String rel = it.next();
+                if (rel.indexOf('\uFFFD') >= 0) {
+                    names.add(rel); // bytes a String cannot name: the change set lists its directory whole
+                    continue;
+                }
                 Now now = Now.of(source.resolve(rel));
                 if (now == null || !key.equals(now.key)) {
                     it.remove(); // moved or replaced since: the name no longer belongs here
@@ -113,6 +125,7 @@ public class HardLinkIndex {
                     links = now.links;
                 }
             }
+            g.links = links;
             if (g.names.isEmpty()) {
                 groups.remove(key);
             } else if (g.names.size() < links && g.walkedLinks != links) {
@@ -121,23 +134,53 @@ public class HardLinkIndex {
         }
         if (!incomplete.isEmpty()) {
             walkFor(incomplete);
+            if (overflowed) {
+                return null;
+            }
             for (Map.Entry<Object, Integer> e : incomplete.entrySet()) {
                 Group g = groups.get(e.getKey());
                 g.walkedLinks = e.getValue();
                 names.addAll(g.names);
             }
         }
-        return overflowed ? null : names;
+        return names;
+    }
+
+    /**
+     * Files anew the linked files below {@code tree}, a directory the change set lists whole (rsync replaces each
+     * of its files on the receiver, so their names elsewhere must be in the session too); returns their keys.
+     */
+    synchronized Set<Object> walkTree(String tree) {
+        if (!enabled || overflowed) {
+            return Set.of();
+        }
+        Map<String, Object> below = keyByPath.subMap(tree + "/", true, tree + "0", false); // '0' follows '/'
+        new ArrayList<>(below.keySet()).forEach(this::forget);
+        Set<Object> keys = new HashSet<>();
+        walk(source.resolve(tree), (file, attrs) -> {
+            int links = attrs.isRegularFile() ? FileStat.linkCount(file, attrs) : 1;
+            if (links > 1) {
+                file(relative(file), attrs.fileKey(), links);
+                keys.add(attrs.fileKey());
+            }
+        });
+        return keys;
     }
 
     private void walkFor(Map<Object, Integer> keys) {
+        walk(source, (file, attrs) -> {
+            if (attrs.isRegularFile() && keys.containsKey(attrs.fileKey())) {
+                file(relative(file), attrs.fileKey(), keys.get(attrs.fileKey()));
+            }
+        });
+    }
+
+    private static void walk(Path top, BiConsumer<Path, BasicFileAttributes> visitor) {
         try {
-            Files.walkFileTree(source, new SimpleFileVisitor<>() {
+            Files.walkFileTree(top, new SimpleFileVisitor<>() {
                 @Override
                 public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                    if (attrs.isRegularFile() && keys.containsKey(attrs.fileKey())) {
-                        file(relative(file), attrs.fileKey());
-                    }
+                    visitor.accept(file, attrs);
                     return FileVisitResult.CONTINUE;
                 }
 
@@ -145,19 +188,26 @@ public class HardLinkIndex {
                 public FileVisitResult visitFileFailed(Path file, IOException e) {
                     return FileVisitResult.CONTINUE; // vanished or unreadable: the push reports it, if it matters
                 }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path dir, IOException e) {
+                    return FileVisitResult.CONTINUE; // a directory that vanished while read: the same
+                }
             });
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    private void file(String rel, Object key) {
+    private void file(String rel, Object key, int links) {
         Object before = keyByPath.put(rel, key);
         if (before != null && !before.equals(key)) {
             dropName(before, rel);
         }
-        groups.computeIfAbsent(key, k -> new Group()).names.add(rel);
-        if (keyByPath.size() > MAX_NAMES) {
+        Group g = groups.computeIfAbsent(key, k -> new Group());
+        g.names.add(rel);
+        g.links = links;
+        if (keyByPath.size() > maxNames) {
             overflowed = true;
             keyByPath.clear();
             groups.clear();
@@ -205,6 +255,10 @@ public class HardLinkIndex {
 
     public String getSource() {
         return source == null ? null : source.toString();
+    }
+
+    void setMaxNames(int maxNames) {
+        this.maxNames = maxNames;
     }
 
     /** False when the mirror does not keep hard links: nothing is filed. */

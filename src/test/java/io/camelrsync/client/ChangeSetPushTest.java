@@ -65,6 +65,8 @@ class ChangeSetPushTest {
         Path mod = Files.createDirectories(work.resolve("mod"));
         Path file = src.resolve("f.bin");
         Path list = Files.writeString(work.resolve("list"), "f.bin\n");
+        // a full sync that knows f.bin changed (the mirror merges a batch into a pending full sync so)
+        Path wholeAndList = Files.writeString(work.resolve("whole-and-list"), "./\nf.bin\n");
         String[] url = new String[1];
         Random random = new Random(protocol);
         byte[] content = new byte[1000];
@@ -75,7 +77,7 @@ class ChangeSetPushTest {
                 Files.write(file, content);
                 // every version carries the same whole second (and, at protocol 30, no nanoseconds at all)
                 Files.setLastModifiedTime(file, FileTime.from(Instant.ofEpochSecond(1_700_000_000L, i * 1000L)));
-                Cli r = push(protocol, list, src, url[0]);
+                Cli r = push(protocol, i % 2 == 0 ? list : wholeAndList, src, url[0]);
                 assertEquals(0, r.exitCode(), r::toString);
                 if (!java.util.Arrays.equals(content, Files.readAllBytes(mod.resolve("f.bin")))) {
                     lost++;

@@ -43,8 +43,17 @@ class ChangeSetsTest {
     }
 
     @Test
-    void aFullSyncAbsorbsMoves() {
-        ChangeSet merged = ChangeSets.merge(ChangeSet.builder().move("a", "b").build(), ChangeSets.fullSync(), 100);
-        assertTrue(ChangeSets.isFullSync(merged) && merged.moves().isEmpty());
+    void aFullSyncKeepsWhatIsKnownToHaveChangedAndSendsMovesWhole() {
+        ChangeSet merged = ChangeSets.merge(ChangeSet.builder().add("a").move("a", "b").add("x/y").build(),
+                ChangeSets.fullSync(), 100);
+        assertTrue(ChangeSets.isFullSync(merged) && merged.moves().isEmpty(), merged.toString());
+        assertEquals(Set.of(".", "b"), merged.trees());
+        assertEquals(Set.of("a", "x/y"), merged.paths());
+        ChangeSet known = merged.known();
+        assertEquals(Set.of("b"), known.trees());
+        assertEquals(Set.of("a", "x/y"), known.paths());
+
+        ChangeSet tooMany = ChangeSets.merge(merged, ChangeSet.of(List.of("p", "q", "r")), 5);
+        assertEquals(ChangeSets.fullSync().toLines(), tooMany.toLines(), "past the bound: a plain full sync");
     }
 }

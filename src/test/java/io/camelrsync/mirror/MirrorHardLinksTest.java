@@ -2,7 +2,9 @@ package io.camelrsync.mirror;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.camelrsync.testing.NameBytes;
 import io.camelrsync.testing.RsyncDaemon;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -77,6 +79,15 @@ class MirrorHardLinksTest {
 
                 Files.write(a, bytes(rnd), StandardOpenOption.APPEND);
                 awaitIdentical(src, dst, "a write to the last name of a group");
+
+                // a name that is not UTF-8: its events name its directory, listed whole, and a's name must come too
+                Files.createDirectories(src.resolve("odd"));
+                awaitIdentical(src, dst, "a new directory");
+                Path odd = NameBytes.child(src.resolve("odd"), "bad-\377".getBytes(StandardCharsets.ISO_8859_1));
+                Files.createLink(odd, a);
+                awaitIdentical(src, dst, "a link with a name that is not UTF-8");
+                rewriteKeepingMtime(odd, rnd);
+                awaitIdentical(src, dst, "a rewrite through a name that is not UTF-8");
             }
         }
     }
