@@ -8,6 +8,7 @@ import io.camelrsync.flist.FileEntry;
 import io.camelrsync.flist.FileListReader.Entry;
 import io.camelrsync.flist.FileListOrder;
 import io.camelrsync.flist.FileListReader;
+import io.camelrsync.flist.ScanResult;
 import io.camelrsync.fs.Dir;
 import io.camelrsync.fs.FsException;
 import io.camelrsync.fs.NativeFile;
@@ -350,7 +351,12 @@ public final class ReceiveSession {
         WireOutput out = new WireOutput(mux);
         CompletableFuture<List<Integer>> phase0 = new CompletableFuture<>();
         CompletableFuture<Void> received = new CompletableFuture<>();
-        boolean deleting = args.delete() && incoming.ioError() == 0; // a sender that could not read everything
+        // a sender that could not read everything (generator.c:delete_in_dir): a vanished file is no reason
+        boolean deleting = args.delete() && (incoming.ioError() & ScanResult.IOERR_GENERAL) == 0;
+        if (args.delete() && !deleting) {
+            mux.sendMessage(MessageCode.INFO, "IO error encountered -- skipping file deletion\n"
+                    .getBytes(StandardCharsets.UTF_8));
+        }
         // a thread of its own, like rsync's generator process: it blocks on the client, so no shared pool
         CompletableFuture<Void> generator = new CompletableFuture<>();
         Thread gen = new Thread(() -> {

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -239,7 +240,14 @@ public final class FileScanner {
             for (Path p : ds) {
                 String name = RawNames.nameOf(p);
                 String wire = dir.isTopDir() ? wirePath(name) : dir.path + "/" + name;
-                FileEntry e = statOrNull(p, wire);
+                FileEntry e;
+                try {
+                    e = statOrNull(p, wire);
+                } catch (IOException failed) { // this entry only, as rsync's send_directory goes on
+                    ioError.getAndUpdate(v -> v | ScanResult.IOERR_GENERAL);
+                    warnings.accept("rsync: [sender] readlink_stat(\"" + p + "\") failed: " + reason(failed));
+                    continue;
+                }
                 if (e == null) {
                     ioError.getAndUpdate(v -> v | ScanResult.IOERR_VANISHED);
                     warnings.accept("file has vanished: \"" + p + "\"");
@@ -249,10 +257,16 @@ public final class FileScanner {
                     kids.add(e);
                 }
             }
-        } catch (NoSuchFileException e) {
+        } catch (NoSuchFileException | NotDirectoryException e) {
+            // gone, or replaced by a file since it was listed: the next push of its parent deletes it
             ioError.getAndUpdate(v -> v | ScanResult.IOERR_VANISHED);
             warnings.accept("file has vanished: \"" + dirPath + "\"");
         } catch (IOException e) {
+            if (vanishedComponent(e)) {
+                ioError.getAndUpdate(v -> v | ScanResult.IOERR_VANISHED);
+                warnings.accept("file has vanished: \"" + dirPath + "\"");
+                return kids;
+            }
             ioError.getAndUpdate(v -> v | ScanResult.IOERR_GENERAL);
             warnings.accept("rsync: [sender] opendir \"" + dirPath + "\" failed: " + reason(e));
         }
@@ -277,12 +291,17 @@ public final class FileScanner {
         } catch (NoSuchFileException e) {
             return null;
         } catch (java.nio.file.FileSystemException e) {
-            String reason = String.valueOf(e.getReason());
-            if (reason.contains("Not a directory") || reason.contains("symbolic links")) {
+            if (vanishedComponent(e)) {
                 return null;
             }
             throw e;
         }
+    }
+
+    /** ENOTDIR or ELOOP: a component of the path is no longer a directory. */
+    private static boolean vanishedComponent(IOException e) {
+        String reason = e instanceof java.nio.file.FileSystemException f ? String.valueOf(f.getReason()) : "";
+        return reason.contains("Not a directory") || reason.contains("symbolic links");
     }
 
     static FileEntry stat(Path p, String wire) throws IOException {

@@ -24,9 +24,6 @@ final class RawNames {
         }
         byte[] all = bytesOf(p);
         int end = all.length;
-        while (end > 1 && all[end - 1] == '/') {
-            end--; // a directory's URI ends in "/"
-        }
         int start = end;
         while (start > 0 && all[start - 1] != '/') {
             start--;
@@ -61,7 +58,10 @@ final class RawNames {
         return asShown;
     }
 
-    /** The absolute path's bytes, from its URI. */
+    /**
+     * The absolute path's bytes, from its URI. The JDK ends the URI of a directory, and of a symlink to one, with
+     * "/", which would make readlink follow the link: it is cut.
+     */
     private static byte[] bytesOf(Path p) {
         String raw = p.toAbsolutePath().toUri().getRawPath();
         ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length());
@@ -74,6 +74,11 @@ final class RawNames {
                 out.write(c);
             }
         }
-        return out.toByteArray();
+        byte[] all = out.toByteArray();
+        int end = all.length;
+        while (end > 1 && all[end - 1] == '/') {
+            end--;
+        }
+        return end == all.length ? all : java.util.Arrays.copyOf(all, end);
     }
 }
