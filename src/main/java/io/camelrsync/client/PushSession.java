@@ -8,6 +8,7 @@ import io.camelrsync.flist.FileEntry;
 import io.camelrsync.flist.FileListWriter;
 import io.camelrsync.flist.FileScanner;
 import io.camelrsync.flist.ScanResult;
+import io.camelrsync.fs.Names;
 import io.camelrsync.protocol.ExitCode;
 import io.camelrsync.protocol.Limits;
 import io.camelrsync.protocol.MessageCode;
@@ -187,7 +188,7 @@ public final class PushSession {
                     rules.addAll(changed.deletionRules()); // after the user's: what they exclude stays protected
                 }
                 for (String rule : rules) {
-                    byte[] b = rule.getBytes(StandardCharsets.UTF_8);
+                    byte[] b = Names.encode(rule); // a deleted name's bytes, whatever they are
                     out.writeInt(b.length);
                     out.write(b);
                 }

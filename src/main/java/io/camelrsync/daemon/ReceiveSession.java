@@ -11,6 +11,7 @@ import io.camelrsync.flist.FileListReader;
 import io.camelrsync.flist.ScanResult;
 import io.camelrsync.fs.Dir;
 import io.camelrsync.fs.FsException;
+import io.camelrsync.fs.Names;
 import io.camelrsync.fs.NativeFile;
 import io.camelrsync.fs.Stat;
 import io.camelrsync.protocol.ExitCode;
@@ -325,10 +326,11 @@ public final class ReceiveSession {
                                      int compat, SessionMemory memory) throws IOException {
         if (args.delete() || args.used().contains("prune-empty-dirs")) { // recv_filter_list's receiver_wants_list
             for (int len; (len = data.readInt()) != 0; ) {
-                if (len < 0 || len >= Limits.MAX_PATH) {
+                if (len < 0 || len >= Limits.MAX_RULE) {
                     throw RsyncException.protocol("filter rule of " + len + " bytes");
                 }
-                String rule = new String(data.readBytes(len, Limits.MAX_PATH, "filter rule"), StandardCharsets.UTF_8);
+                // names in rules are bytes, as in the file list
+                String rule = Names.decode(data.readBytes(len, Limits.MAX_RULE, "filter rule"));
                 try {
                     filters = filters.withReceiverRule(rule);
                 } catch (IllegalArgumentException e) {

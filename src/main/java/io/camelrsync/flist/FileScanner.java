@@ -117,9 +117,19 @@ public final class FileScanner {
             addChange(top, path, false);
         }
         List<FileEntry> out = new ArrayList<>();
+        namedOnly = true;
         emitNodes(top, out);
-        return new ScanResult(out, ioError.get(), List.copyOf(deleted), List.copyOf(deletingIn), unreadable);
+        return new ScanResult(out, ioError.get(), List.copyOf(deleted), List.copyOf(deletingIn),
+                unreadable + unlisted.size(), List.copyOf(new java.util.TreeSet<>(unlisted)));
     }
+
+    /**
+     * A change set's scan: what cannot be read inside one of its trees is protected on the receiver by a rule
+     * ({@link ScanResult#unlisted()}) instead of io_error, which would stop every deletion of the set.
+     */
+    private volatile boolean namedOnly;
+    /** Wire paths of a change set's trees that could not be listed (a directory) or stat'ed (an entry). */
+    private final java.util.Set<String> unlisted = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** What a change set deletes (wire paths), and the directories they are deleted from. */
     private final java.util.Set<String> deleted = new java.util.LinkedHashSet<>();
@@ -244,7 +254,7 @@ public final class FileScanner {
                 try {
                     e = statOrNull(p, wire);
                 } catch (IOException failed) { // this entry only, as rsync's send_directory goes on
-                    ioError.getAndUpdate(v -> v | ScanResult.IOERR_GENERAL);
+                    cannotRead(wire);
                     warnings.accept("rsync: [sender] readlink_stat(\"" + p + "\") failed: " + reason(failed));
                     continue;
                 }
@@ -267,10 +277,19 @@ public final class FileScanner {
                 warnings.accept("file has vanished: \"" + dirPath + "\"");
                 return kids;
             }
-            ioError.getAndUpdate(v -> v | ScanResult.IOERR_GENERAL);
+            cannotRead(dir.path);
             warnings.accept("rsync: [sender] opendir \"" + dirPath + "\" failed: " + reason(e));
         }
         return kids;
+    }
+
+    /** rsync's io_error for a whole tree (the receiver then deletes nothing); a rule for a change set's tree. */
+    private void cannotRead(String wire) {
+        if (namedOnly) {
+            unlisted.add(wire);
+        } else {
+            ioError.getAndUpdate(v -> v | ScanResult.IOERR_GENERAL);
+        }
     }
 
     private String rootName() {

@@ -12,12 +12,12 @@ import java.nio.file.Path;
  * in a path's string, but a path it listed still holds the bytes, and its URI spells them out (%XX); a URI is also
  * how a path is made from bytes. Names travel as {@link Names} strings, so a name reaches the receiver byte for byte.
  */
-final class RawNames {
+public final class RawNames {
     private RawNames() {
     }
 
     /** The last name of a listed path, every byte kept. */
-    static String nameOf(Path p) {
+    public static String nameOf(Path p) {
         String s = p.getFileName().toString();
         if (s.indexOf('\uFFFD') < 0) {
             return s;
@@ -32,7 +32,7 @@ final class RawNames {
     }
 
     /** {@code root/rel}, {@code rel} a {@link Names} string. */
-    static Path resolve(Path root, String rel) {
+    public static Path resolve(Path root, String rel) {
         if (!Names.hasEscapes(rel)) {
             return root.resolve(rel);
         }

@@ -1,7 +1,9 @@
 package io.camelrsync.mirror;
 
 import io.camelrsync.flist.ChangeSet;
+import io.camelrsync.flist.RawNames;
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -115,13 +117,8 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
             if (rel.indexOf('\uFFFD') >= 0) {
                 // a name that is not UTF-8: java.nio.file (under the watcher) shows its bytes as U+FFFD and cannot
                 // name it; the push lists its nearest such directory whole, which carries every byte
-                int bad = rel.indexOf('\uFFFD');
-                int slash = rel.lastIndexOf('/', bad);
-                rel = slash < 0 ? "." : rel.substring(0, slash);
-                if (!rel.equals(".")) {
-                    trees.add(rel);
-                    return;
-                }
+                unnameable(rel);
+                return;
             }
             if (rel.equals(".")) {
                 full = true; // the root itself: only a full sync describes it
@@ -232,6 +229,33 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
         }
 
         /**
+         * A path the watcher shows with U+FFFD: its nearest directory whose name it can carry is listed whole; for
+         * a name at the top, the root's entries that show so are found and listed whole under their real bytes
+         * ({@link RawNames}), and only when none is left does the batch need a full sync.
+         */
+        private void unnameable(String rel) {
+            int slash = rel.lastIndexOf('/', rel.indexOf('\uFFFD'));
+            if (slash > 0) {
+                trees.add(rel.substring(0, slash));
+                return;
+            }
+            int end = rel.indexOf('/');
+            String top = end < 0 ? rel : rel.substring(0, end);
+            boolean found = false;
+            try (DirectoryStream<Path> root = Files.newDirectoryStream(source)) {
+                for (Path entry : root) {
+                    if (entry.getFileName().toString().equals(top)) {
+                        trees.add(RawNames.nameOf(entry));
+                        found = true;
+                    }
+                }
+            } catch (IOException e) {
+                found = false;
+            }
+            full |= !found;
+        }
+
+        /**
          * Names every file of this batch's linked files in the change set: rsync links names again only when all of
          * them are in one session, and the change set transfers each whatever its size and mtime. Returns them.
          */
@@ -256,13 +280,10 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
                 }
                 all.addAll(names);
                 for (String name : names) {
-                    int bad = name.indexOf('\uFFFD');
-                    if (bad < 0) {
+                    if (name.indexOf('\uFFFD') < 0) {
                         paths.add(name);
-                    } else if (name.lastIndexOf('/', bad) > 0) {
-                        trees.add(name.substring(0, name.lastIndexOf('/', bad))); // as add() does: listed whole
                     } else {
-                        full = true;
+                        unnameable(name);
                     }
                 }
                 if (walked.containsAll(trees)) {

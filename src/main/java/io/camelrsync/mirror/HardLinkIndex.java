@@ -1,6 +1,7 @@
 package io.camelrsync.mirror;
 
 import io.camelrsync.flist.FileStat;
+import io.camelrsync.flist.RawNames;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileVisitResult;
@@ -110,6 +111,7 @@ public class HardLinkIndex {
                 continue;
             }
             int links = g.links;
+            int verified = 0;
             for (Iterator<String> it = g.names.iterator(); it.hasNext(); ) {
                 String rel = it.next();
                 if (rel.indexOf('\uFFFD') >= 0) {
@@ -123,24 +125,35 @@ public class HardLinkIndex {
                 } else {
                     names.add(rel);
                     links = now.links;
+                    verified++;
                 }
             }
             g.links = links;
             if (g.names.isEmpty()) {
                 groups.remove(key);
-            } else if (g.names.size() < links && g.walkedLinks != links) {
+            } else if (verified < links && g.walkedLinks != links) {
+                // names shown with U+FFFD cannot be checked: they may be stale, so they count for nothing here
                 incomplete.put(key, links);
             }
         }
         if (!incomplete.isEmpty()) {
+            for (Object key : incomplete.keySet()) { // the walk files again those that still exist
+                new ArrayList<>(groups.get(key).names).stream().filter(n -> n.indexOf('\uFFFD') >= 0)
+                        .forEach(n -> {
+                            names.remove(n);
+                            forget(n);
+                        });
+            }
             walkFor(incomplete);
             if (overflowed) {
                 return null;
             }
             for (Map.Entry<Object, Integer> e : incomplete.entrySet()) {
                 Group g = groups.get(e.getKey());
-                g.walkedLinks = e.getValue();
-                names.addAll(g.names);
+                if (g != null) { // null: its only names were ones the walk no longer found
+                    g.walkedLinks = e.getValue();
+                    names.addAll(g.names);
+                }
             }
         }
         return names;
@@ -157,7 +170,7 @@ public class HardLinkIndex {
         Map<String, Object> below = keyByPath.subMap(tree + "/", true, tree + "0", false); // '0' follows '/'
         new ArrayList<>(below.keySet()).forEach(this::forget);
         Set<Object> keys = new HashSet<>();
-        walk(source.resolve(tree), (file, attrs) -> {
+        walk(RawNames.resolve(source, tree), (file, attrs) -> {
             int links = attrs.isRegularFile() ? FileStat.linkCount(file, attrs) : 1;
             if (links > 1) {
                 file(relative(file), attrs.fileKey(), links);

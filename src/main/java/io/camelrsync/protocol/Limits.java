@@ -4,6 +4,8 @@ package io.camelrsync.protocol;
 public final class Limits {
     /** rsync's MAXPATHLEN: longest path we accept from the wire. */
     public static final int MAX_PATH = 4096;
+    /** Longest filter rule (exclude.c recv_filter_list: BIGPATHBUFLEN, a path and a pattern's extra). */
+    public static final int MAX_RULE = MAX_PATH + 1024;
     /** Non-DATA multiplexed messages must be smaller than this (io.c). */
     public static final int MAX_MESSAGE = 5120;
     /** Longest line in the text handshake (greeting, MOTD, @ERROR). */

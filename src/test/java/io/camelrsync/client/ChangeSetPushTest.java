@@ -175,4 +175,51 @@ class ChangeSetPushTest {
         assertEquals("new", Files.readString(mod.resolve("dir/new.txt")));
         assertFalse(Files.exists(mod.resolve("dir/gone.txt")), "the deletion in the same set was skipped");
     }
+
+    /**
+     * Inside a tree of the set, a directory that cannot be listed (here below a path longer than PATH_MAX: the
+     * tests run as root) is reported and protected on the target, with everything in it; it does not stop the
+     * deletions of the rest of the set, as rsync's io_error would.
+     */
+    @ParameterizedTest(name = "{0} daemon, protocol {1}")
+    @CsvSource({"stock, 32", "ours, 32"})
+    void aDirectoryOfATreeThatCannotBeListedIsProtectedAndTheRestLands(String kind, int protocol) throws Exception {
+        Path src = Files.createDirectories(work.resolve("src/tree"));
+        Path mod = Files.createDirectories(work.resolve("mod"));
+        try {
+            protectsWhatCannotBeListed(kind, protocol, src, mod);
+        } finally { // java.nio.file cannot delete what lies past PATH_MAX; rm walks down with openat
+            Process rm = new ProcessBuilder("rm", "-rf", work.resolve("src").toString(), mod.toString()).start();
+            assertTrue(rm.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+        }
+    }
+
+    private void protectsWhatCannotBeListed(String kind, int protocol, Path src, Path mod) throws Exception {
+        Files.writeString(src.resolve("gone.txt"), "old");
+        Files.writeString(src.resolve("x"), "x");
+        String[] url = new String[1];
+        try (AutoCloseable t = target(kind, mod, url)) {
+            pushWholeTree(protocol, url[0]);
+            Files.delete(src.resolve("gone.txt"));
+            Files.writeString(src.resolve("x"), "x2");
+            // 17 levels of 250-byte names: the deepest directories lie past PATH_MAX (4096 bytes), on both sides
+            String deep = "d=$(printf 'n%.0s' $(seq 249)); for i in $(seq 17); do mkdir \"$d$i\" && cd \"$d$i\""
+                    + " || exit 1; done; echo kept > leaf";
+            for (Path top : new Path[] {src, Files.createDirectories(mod.resolve("tree"))}) {
+                Process p = new ProcessBuilder("bash", "-c", "cd \"$1\" && " + deep, "deep", top.toString())
+                        .inheritIO().start();
+                assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0);
+            }
+            Path list = Files.writeString(work.resolve("list"), "tree/\n");
+            Cli r = push(protocol, list, work.resolve("src"), url[0]);
+            assertEquals(23, r.exitCode(), r::toString);
+            assertTrue(r.toString().contains("File name too long"), r::toString);
+        }
+        assertEquals("x2", Files.readString(mod.resolve("tree/x")));
+        assertFalse(Files.exists(mod.resolve("tree/gone.txt")), "the deletion in the same tree was skipped");
+        Process kept = new ProcessBuilder("bash", "-c", "cd \"$1\" && cd n* && for i in $(seq 16); do cd n* || exit 1;"
+                + " done; cat leaf", "kept", mod.resolve("tree").toString()).start();
+        assertTrue(kept.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals("kept\n", new String(kept.getInputStream().readAllBytes()), "what could not be listed went");
+    }
 }
