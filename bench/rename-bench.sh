@@ -4,17 +4,18 @@
 # support sends), into the same stock `rsync --daemon` on a free loopback port, one module each, seeded with an
 # identical copy first. Rounds alternate which goes first; medians; ratio ours / re-upload.
 #
-# Ours runs as a long-running mirror does: a small directory is renamed and back once, untimed, before the
-# timed rename (every round starts a new mirror process).
+# Ours runs as a long-running mirror does: every round starts a new mirror process, and a directory of as many
+# small (1 KiB) files is renamed and back WARMUPS times, untimed, before the timed rename (so the JIT has compiled
+# the code a rename runs, as in a mirror that has been up a while; WARMUPS=0 measures a cold one).
 #
 #   time:    from the rename until the target has every file under the new name and the old name is gone
 #   literal: file data sent as literal bytes (ours: the mirror's "pushed ..." log lines of the rename; the
 #            re-upload: rsync --stats)
 #
-# Env: FILES (1000) FILE_KB (1024) ROUNDS (3) BENCH_DIR (kept when given)
+# Env: FILES (1000) FILE_KB (1024) ROUNDS (3) WARMUPS (3) BENCH_DIR (kept when given)
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-FILES=${FILES:-1000} FILE_KB=${FILE_KB:-1024} ROUNDS=${ROUNDS:-3}
+FILES=${FILES:-1000} FILE_KB=${FILE_KB:-1024} ROUNDS=${ROUNDS:-3} WARMUPS=${WARMUPS:-3}
 export LC_ALL=C.UTF-8
 for cmd in rsync java python3; do
   command -v $cmd >/dev/null || { echo "$cmd is missing" >&2; exit 1; }
@@ -61,29 +62,41 @@ for i in range(n):
 PY
   fi
   mkdir -p "$work/src-$tool/warm"
-  for i in $(seq 20); do head -c 100000 /dev/urandom > "$work/src-$tool/warm/w$i"; done
+  # as many small files as the tree: the warm-up renames run the same code over as many entries
+  python3 -c 'import os, sys; [open(os.path.join(sys.argv[1], "w%05d" % i), "wb").write(os.urandom(1024)) for i in range(int(sys.argv[2]))]' \
+    "$work/src-$tool/warm" "$FILES"
   rsync -aH --delete "$work/src-$tool/" "$work/dst-$tool/"
 done
 
-located() { # DST: prints the relative path of the tree directory on the target when complete and alone, else nothing
-  python3 - "$1" "$FILES" <<'PY'
-import os, sys
-dst, n = sys.argv[1], int(sys.argv[2])
-found = [os.path.join(p, d) for p in ("a", "b") if os.path.isdir(os.path.join(dst, p))
-         for d in os.listdir(os.path.join(dst, p))]
-if len(found) == 1:
-    names = [f for f in os.listdir(os.path.join(dst, found[0])) if not f.startswith(".")]
-    if len(names) == n:
-        print(found[0])
+poll_start() { # DST WANTED: starts a poller in the background that ends once the tree sits complete at WANTED
+  # only (at most 600 s), and returns when it is polling: started after the rename, the interpreter's start-up
+  # (a pyenv shim takes hundreds of ms) would be timed as the mirror's; one process, not one per look
+  local ready="$work/poller.ready"
+  rm -f "$ready"
+  python3 - "$1" "$2" "$FILES" "$ready" <<'PY' &
+import os, sys, time
+dst, wanted, n, ready = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+def located():
+    found = [os.path.join(p, d) for p in ("a", "b") if os.path.isdir(os.path.join(dst, p))
+             for d in os.listdir(os.path.join(dst, p))]
+    if len(found) == 1:
+        names = [f for f in os.listdir(os.path.join(dst, found[0])) if not f.startswith(".")]
+        if len(names) == n:
+            return found[0]
+    return None
+open(ready, "w").close()
+deadline = time.monotonic() + 600
+while located() != wanted:
+    if time.monotonic() > deadline:
+        sys.exit(1)
+    time.sleep(0.005)
 PY
+  poller=$!
+  until [ -e "$ready" ]; do sleep 0.01; done
 }
 
-wait_for() { # DST WANTED: waits (at most 600 s) until the tree sits complete at WANTED only
-  local deadline=$((SECONDS + 600))
-  while [ "$(located "$1")" != "$2" ]; do
-    [ $SECONDS -lt $deadline ] || { echo "timed out waiting for $2 in $1" >&2; exit 1; }
-    sleep 0.01
-  done
+poll_wait() { # DST WANTED: the poller's end
+  wait "$poller" || { echo "timed out waiting for $2 in $1" >&2; exit 1; }
 }
 
 current() { (cd "$1" && find a b -mindepth 1 -maxdepth 1 -type d | head -1); }
@@ -99,24 +112,28 @@ run_ours() {
     [ $SECONDS -lt $deadline ] || { echo "the mirror did not start; see $log" >&2; exit 1; }
     sleep 0.05
   done
-  # a long-running mirror has run its move code before: one small rename first, untimed
-  mv "$src/warm" "$src/warm-moved"
-  until [ -d "$work/dst-ours/warm-moved" ] && [ ! -e "$work/dst-ours/warm" ]; do
-    [ $SECONDS -lt $deadline ] || { echo "the warm-up rename did not arrive; see $log" >&2; exit 1; }
-    sleep 0.05
-  done
-  mv "$src/warm-moved" "$src/warm"
-  until [ -d "$work/dst-ours/warm" ] && [ ! -e "$work/dst-ours/warm-moved" ]; do
-    [ $SECONDS -lt $deadline ] || { echo "the warm-up rename did not arrive; see $log" >&2; exit 1; }
-    sleep 0.05
+  # a long-running mirror has run its move code before (the JIT has compiled it): WARMUPS renames of a
+  # directory of as many small files, there and back, untimed
+  for _ in $(seq "$WARMUPS"); do
+    mv "$src/warm" "$src/warm-moved"
+    until [ "$(ls "$work/dst-ours/warm-moved" 2>/dev/null | wc -l)" -eq "$FILES" ] && [ ! -e "$work/dst-ours/warm" ]; do
+      [ $SECONDS -lt $deadline ] || { echo "the warm-up rename did not arrive; see $log" >&2; exit 1; }
+      sleep 0.05
+    done
+    mv "$src/warm-moved" "$src/warm"
+    until [ "$(ls "$work/dst-ours/warm" 2>/dev/null | wc -l)" -eq "$FILES" ] && [ ! -e "$work/dst-ours/warm-moved" ]; do
+      [ $SECONDS -lt $deadline ] || { echo "the warm-up rename did not arrive; see $log" >&2; exit 1; }
+      sleep 0.05
+    done
   done
   sleep 0.5
   local from to lines t0 t1 literal
   from=$(current "$src"); to=$(next_name "$from" "$round")
   lines=$(wc -l < "$log")
+  poll_start "$work/dst-ours" "$to"
   t0=$(date +%s.%N)
   mv "$src/$from" "$src/$to"
-  wait_for "$work/dst-ours" "$to"
+  poll_wait "$work/dst-ours" "$to"
   t1=$(date +%s.%N)
   sleep 1 # the batch line comes after the target is complete
   literal=$(tail -n +"$((lines + 1))" "$log" | sed -n 's/.*pushed .*, \([0-9]*\) literal bytes.*/\1/p' | awk '{s += $1} END {print s + 0}')
@@ -134,7 +151,8 @@ run_reupload() {
   t0=$(date +%s.%N)
   literal=$(rsync -aH --delete --stats "$src/" "rsync://127.0.0.1:$port/reupload/" | sed -n 's/^Literal data: \([0-9,]*\) bytes.*/\1/p' | tr -d ,)
   t1=$(date +%s.%N)
-  wait_for "$work/dst-reupload" "$to"
+  poll_start "$work/dst-reupload" "$to"
+  poll_wait "$work/dst-reupload" "$to"
   printf 'reupload\t%s\t%s\t%s\n' "$round" "$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')" "$literal" >> "$results"
 }
 
