@@ -25,21 +25,27 @@ public final class Main {
 
     /** Runs a command and returns rsync's exit code for it. */
     public static int run(List<String> args, PrintStream out, PrintStream err) {
-        if (args.isEmpty() || args.get(0).equals("--help") || args.get(0).equals("help")) {
+        if (args.isEmpty() || List.of("--help", "-h", "help").contains(args.get(0))) {
             out.print(usage());
             return args.isEmpty() ? ExitCode.SYNTAX : ExitCode.OK;
         }
         String command = args.get(0);
         List<String> rest = args.subList(1, args.size());
+        if (List.of("--version", "-V", "version").contains(command) || rest.contains("--version")
+                || rest.contains("-V")) {
+            out.print(versionText());
+            return ExitCode.OK;
+        }
+        // rsync: --help anywhere, -h when it is the only argument (else it is --human-readable)
+        if (Help.COMMANDS.contains(command) && (rest.contains("--help") || rest.equals(List.of("-h")))) {
+            out.print(Help.of(command));
+            return ExitCode.OK;
+        }
         try {
             return switch (command) {
                 case "push" -> PushCommand.run(rest, out, err);
                 case "daemon" -> DaemonCommand.run(rest, out, err);
                 case "mirror" -> MirrorCommand.run(rest, out, err);
-                case "--version", "version" -> {
-                    out.println("camel-rsync " + version() + "  (rsync protocol versions 30 to 32)");
-                    yield ExitCode.OK;
-                }
                 default -> throw new UsageException("unknown command '" + command + "'\n" + usage());
             };
         } catch (RsyncException e) {
@@ -81,37 +87,36 @@ public final class Main {
         };
     }
 
+    /** The project's version, as the build wrote it into version.properties. */
     static String version() {
-        String v = Main.class.getPackage().getImplementationVersion();
-        return v != null ? v : "dev";
+        try (java.io.InputStream in = Main.class.getResourceAsStream("version.properties")) {
+            java.util.Properties p = new java.util.Properties();
+            if (in != null) {
+                p.load(in);
+            }
+            String v = p.getProperty("version", "");
+            return v.isEmpty() || v.startsWith("${") ? "dev" : v;
+        } catch (java.io.IOException e) {
+            return "dev";
+        }
+    }
+
+    /** What --version (-V) prints, on any command. */
+    static String versionText() {
+        return "camel-rsync version " + version() + "  protocol version 32 (also speaks 30 and 31)\n"
+                + "The rsync protocol in Java on Apache Camel; https://rsync.samba.org is the reference.\n";
     }
 
     static String usage() {
         return """
                 usage: camel-rsync <command> [options] ...
 
-                  push [rsync options] SRC [user@]host::module[/path]
-                  push [rsync options] SRC rsync://[user@]host[:port]/module[/path]
-                      Push SRC to a stock rsync daemon, speaking the rsync protocol (30-32) natively.
-                      Options as rsync's: -a -v -q -r -l -p -t -g -o -D -H -n -P, --port=N, --progress,
-                      --delete, -b, --backup-dir=DIR, --suffix=SUFFIX, --exclude=PAT, --exclude-from=FILE,
-                      --include=PAT, --include-from=FILE, --filter=RULE, --password-file=FILE, --dry-run,
-                      --stats, --timeout=SECS, --contimeout=SECS, --numeric-ids,
-                      --checksum-choice=xxh128|xxh3|xxh64|md5,
-                      --protocol=30|31|32, --files-from=FILE (a change set: one path a line).
-                  daemon --config FILE [--port N] [--address A] [--ssl-cert FILE --ssl-key FILE] [--no-detach]
-                      Serve the modules of an rsyncd.conf to stock rsync clients pushing to them
-                      (receiving side; clients pulling from it are not supported yet).
-                      --ssl-cert/--ssl-key (PEM certificate chain, PKCS#8 key): TLS only, for rsync-ssl
-                      clients, on port 874 unless --port or the config's "port" says otherwise.
-                  mirror [push options] [--delay SECONDS] [--verify-interval TIME] SRC DEST [DEST...]
-                      Mirror SRC live to each DEST (host::module or rsync://...): the inotifywait loop, run by
-                      routes/mirror.camel.yaml; only changed paths are pushed, one session at a time per target.
-                      --delay: quiet time before a batch is pushed (default 0.01). --verify-interval: how often
-                      each DEST gets a full sync that logs what was out of date (seconds, or 30m, 1h, 1d;
-                      default 1h; 0: never). With no arguments: the embedded default, ./data/source mirrored
-                      to our own daemon serving ./data/mirror.
-                  version
+                  push    send a tree (or a list of changed paths) to an rsync daemon, as rsync does
+                  mirror  mirror a tree live to one or more rsync daemons (inotify, batches, moves)
+                  daemon  serve rsyncd.conf modules to stock rsync clients, as rsync --daemon does
+                  version print the version (also --version, -V on any command)
+
+                camel-rsync COMMAND --help lists a command's options; man docs/camel-rsync.1 has them all.
                 """;
     }
 }

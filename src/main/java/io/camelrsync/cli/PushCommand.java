@@ -47,6 +47,9 @@ final class PushCommand {
                     .filter(l -> !l.isBlank()).toList());
         }
         ConsoleReporter reporter = new ConsoleReporter(out, err, a.options.verbose, a.progress, a.quiet);
+        if (a.options.verbose > 0 && !a.quiet) {
+            out.println("sending incremental file list"); // what rsync -v prints first
+        }
         boolean contents = src.endsWith("/") || changes != null;
         TransferStats stats = new PushSession(Path.of(src), contents, target, a.options, changes, reporter).run();
         reporter.summary(stats, a.stats);
