@@ -5,6 +5,7 @@ import io.camelrsync.daemon.DaemonServer;
 import io.camelrsync.daemon.DaemonTls;
 import io.camelrsync.daemonconf.ConfParam;
 import io.camelrsync.daemonconf.RsyncdConf;
+import io.camelrsync.daemonconf.RsyncdConfFile;
 import io.camelrsync.protocol.ExitCode;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -19,12 +20,16 @@ import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
 
 /**
- * {@code camel-rsync daemon --config FILE [--port N] [--address A] [--ssl-cert FILE --ssl-key FILE]
- * [--no-detach]}: serves the rsyncd.conf modules until stopped. It never detaches (a service manager keeps it
- * in the foreground), so --no-detach is accepted for command-line compatibility with rsync --daemon. With a
- * certificate and key it speaks TLS only, for rsync-ssl clients, on rsync-ssl's port 874 by default.
+ * {@code camel-rsync daemon [--config FILE] [--port N] [--address A] [--ssl-cert FILE --ssl-key FILE]
+ * [--no-detach]}: serves the rsyncd.conf modules until stopped. Like rsync --daemon it detaches: the command
+ * checks the config, starts the daemon as a process of its own (a new session, no terminal) and returns once that
+ * one listens, or with its error; --no-detach keeps it in the foreground, for systemd. The config is read again
+ * for each new connection when it changed (RsyncdConfFile). With a certificate and key it speaks TLS only, for
+ * rsync-ssl clients, on rsync-ssl's port 874 by default.
  */
 final class DaemonCommand {
+    /** Set in a detached daemon's environment: the file where it says whether it listens. */
+    static final String READY_FILE = "CAMEL_RSYNC_READY_FILE";
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyy/MM/dd HH:mm:ss");
 
     private DaemonCommand() {
@@ -36,6 +41,7 @@ final class DaemonCommand {
         String address = null;
         Path sslCert = null;
         Path sslKey = null;
+        boolean detach = true;
         for (int i = 0; i < argv.size(); i++) {
             String a = argv.get(i);
             String value = a.contains("=") ? a.substring(a.indexOf('=') + 1) : null;
@@ -52,8 +58,9 @@ final class DaemonCommand {
                 case "--address" -> address = value;
                 case "--ssl-cert" -> sslCert = Path.of(value);
                 case "--ssl-key" -> sslKey = Path.of(value);
-                case "--no-detach", "--daemon" -> {
-                    // always in the foreground
+                case "--no-detach" -> detach = false;
+                case "--daemon" -> {
+                    // rsync's own spelling of what this command is
                 }
                 default -> throw new UsageException("unsupported daemon option " + name
                         + " (camel-rsync daemon accepts --config, --port, --address, --ssl-cert, --ssl-key,"
@@ -69,13 +76,21 @@ final class DaemonCommand {
         }
         RsyncdConf conf = RsyncdConf.read(config);
         Consumer<String> log = logTo(conf, err);
+        boolean child = System.getenv(READY_FILE) != null;
+        if (!child && (detach || conf.global("log file").isPresent())) {
+            conf.warnings().forEach(w -> err.println("warning: " + w)); // the operator sees them, not only the log
+        }
+        DaemonTls tls = sslCert == null ? null : DaemonTls.fromPem(sslCert, sslKey); // its errors before detaching
+        if (detach && !child) {
+            return Detached.start(argv, conf, err); // the daemon it starts logs them
+        }
         conf.warnings().forEach(w -> log.accept("warning: " + w));
-        DaemonTls tls = sslCert == null ? null : DaemonTls.fromPem(sslCert, sslKey);
+        RsyncdConfFile confs = new RsyncdConfFile(config, log);
         int p = port != null ? port : conf.global("port").map(c -> Integer.parseInt(c.value().trim()))
                 .orElse(tls != null ? DaemonTls.DEFAULT_PORT : RsyncTarget.DEFAULT_PORT);
         String addr = address != null ? address : conf.global("address").map(ConfParam::value).orElse("0.0.0.0");
         CountDownLatch stopped = new CountDownLatch(1);
-        try (DaemonServer server = new DaemonServer(conf, log, s -> log.accept(s.failure() == null
+        try (DaemonServer server = new DaemonServer(confs, log, s -> log.accept(s.failure() == null
                 ? "sent to " + s.module() + ": " + s.stats().transferredFiles + " files, "
                 + s.stats().literalBytes + " literal bytes, " + s.stats().deleted() + " deleted"
                 + (s.stats().linkedFiles + s.stats().copiedFiles == 0 ? "" : ", " + s.stats().linkedFiles
@@ -84,8 +99,9 @@ final class DaemonCommand {
             try {
                 server.start(addr, p, tls);
             } catch (Exception e) {
-                throw new io.camelrsync.protocol.RsyncException(ExitCode.SOCKET_IO, "rsync: bind to " + addr + ":" + p
-                        + " failed: " + e.getMessage(), e);
+                String why = "rsync: bind to " + addr + ":" + p + " failed: " + e.getMessage();
+                Detached.report(why);
+                throw new io.camelrsync.protocol.RsyncException(ExitCode.SOCKET_IO, why, e);
             }
             Path pidFile = conf.global("pid file").map(c -> Path.of(c.value())).orElse(null);
             if (pidFile != null) {
@@ -107,6 +123,7 @@ final class DaemonCommand {
             log.accept("rsyncd (camel-rsync " + Main.version() + ") listening on " + addr + ":" + server.port() + over
                     + " with modules " + conf.modules().keySet());
             out.println("listening on " + addr + ":" + server.port() + over);
+            Detached.report(null);
             stopped.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -32,6 +32,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The rsync daemon's listener on Netty: each connection gets a session thread running the handshake and the
@@ -49,7 +50,8 @@ public final class DaemonServer implements AutoCloseable {
     /** "timeout = 0" means none; the session's own waits need a number, and a century is none to them. */
     private static final long NO_TIMEOUT_MILLIS = TimeUnit.DAYS.toMillis(36_500);
 
-    private final RsyncdConf conf;
+    /** The config each new connection gets (a file read again when it changed, see RsyncdConfFile). */
+    private final Supplier<RsyncdConf> confs;
     private final Consumer<String> log;
     private final Consumer<Session> onSession;
     private final HostAccess access = new HostAccess(HostAccess.Resolver.system());
@@ -64,7 +66,11 @@ public final class DaemonServer implements AutoCloseable {
     private Channel server;
 
     public DaemonServer(RsyncdConf conf, Consumer<String> log, Consumer<Session> onSession) {
-        this.conf = conf;
+        this(() -> conf, log, onSession);
+    }
+
+    public DaemonServer(Supplier<RsyncdConf> confs, Consumer<String> log, Consumer<Session> onSession) {
+        this.confs = confs;
         this.log = log;
         this.onSession = onSession;
     }
@@ -120,7 +126,7 @@ public final class DaemonServer implements AutoCloseable {
         return module > 0 && (client == 0 || module < client) ? module : client;
     }
 
-    private int globalTimeout() {
+    private static int globalTimeout(RsyncdConf conf) {
         return conf.global("timeout").map(p -> {
             try {
                 return Integer.parseInt(p.value().trim());
@@ -133,6 +139,8 @@ public final class DaemonServer implements AutoCloseable {
     /** One connection: bytes in and out on the event loop, the session on its own thread. */
     private final class Bridge extends ChannelInboundHandlerAdapter {
         private final boolean tls;
+        /** The config as this connection found it: a later edit applies to later connections. */
+        private final RsyncdConf conf = confs.get();
         private ChannelStreams streams;
         private HandshakeDeadline deadline;
         private boolean started;
@@ -146,7 +154,7 @@ public final class DaemonServer implements AutoCloseable {
             Channel ch = ctx.channel();
             streams = new ChannelStreams(ch);
             deadline = new HandshakeDeadline(ch, streams);
-            deadline.restart(handshakeSeconds(globalTimeout())); // from the connection on, TLS handshake included
+            deadline.restart(handshakeSeconds(globalTimeout(conf))); // from the connection on, TLS handshake included
             if (!tls) {
                 startSession(ch);
             }
@@ -166,7 +174,7 @@ public final class DaemonServer implements AutoCloseable {
 
         private void startSession(Channel ch) {
             started = true;
-            sessions.execute(() -> serve(ch, streams, deadline));
+            sessions.execute(() -> serve(ch, streams, deadline, conf));
         }
 
         @Override
@@ -253,7 +261,7 @@ public final class DaemonServer implements AutoCloseable {
         }
     }
 
-    private void serve(Channel ch, ChannelStreams streams, HandshakeDeadline deadline) {
+    private void serve(Channel ch, ChannelStreams streams, HandshakeDeadline deadline, RsyncdConf conf) {
         InetAddress peer = ((InetSocketAddress) ch.remoteAddress()).getAddress();
         String peerName = HostAccess.Resolver.system().reverse(peer).orElse("UNKNOWN");
         ModuleConf module = null;

@@ -143,21 +143,16 @@ public final class ServerHandshake {
         }
         userAccess = entry.access();
         ConfParam secrets = module.param("secrets file").orElse(null);
-        String hint = secrets != null && secrets.inlineComment()
-                ? ": the secrets file path in " + secrets.file() + " line " + secrets.line()
-                + " ends in a comment, which rsyncd.conf does not strip; move it to a line of its own" : "";
         List<String> passwords;
         try {
             passwords = secrets == null ? List.of()
                     : SecretsFile.passwordsFor(Path.of(secrets.value()), user, group[0], module.strictModes());
         } catch (IOException e) {
-            throw refuse(out, failed + hint, "auth failed on module " + module.name() + ": " + e.getMessage()
-                    + hint);
+            throw refuse(out, failed, "auth failed on module " + module.name() + ": " + e.getMessage());
         }
         if (passwords.stream().noneMatch(p -> digest.verify(p, challenge, response))) {
-            throw refuse(out, failed + hint, "auth failed on module " + module.name() + " from " + peerName
-                    + " for " + user + (passwords.isEmpty() ? ": no secret for this user" : ": password mismatch")
-                    + hint);
+            throw refuse(out, failed, "auth failed on module " + module.name() + " from " + peerName
+                    + " for " + user + (passwords.isEmpty() ? ": no secret for this user" : ": password mismatch"));
         }
         return user;
     }

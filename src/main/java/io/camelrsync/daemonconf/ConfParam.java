@@ -4,8 +4,8 @@ import java.nio.file.Path;
 
 /**
  * One "name = value" line of an rsyncd.conf, with where it came from so every message can name the line.
- * {@code inlineComment} is set when the value looks like "value   # remark": rsyncd.conf has no comments after
- * values, so the remark is part of the value (the classic cause of "auth failed" via a secrets file path).
+ * {@code inlineComment} is set when the value looked like "value   # remark": rsyncd.conf has no comments after
+ * values, so the remark is part of the value, except after a file name, where it is cut off (RsyncdConf).
  */
 public record ConfParam(String name, String value, Path file, int line, boolean inlineComment) {
 

@@ -24,6 +24,9 @@ import java.util.regex.Pattern;
 public final class RsyncdConf {
     /** " #..." or " ;..." after a value: a comment the user thought rsync would strip. */
     static final Pattern INLINE_REMARK = Pattern.compile("\\s+[#;]");
+    /** Parameters whose value names a file or directory: a remark after one is cut off (with a warning). */
+    private static final Set<String> FILE_NAMES = Set.of("log file", "pid file", "lock file", "secrets file", "path",
+            "temp dir", "motd file", "include from", "exclude from");
 
     private static final Set<String> GLOBALS = Set.of("address", "bind address", "daemon chroot", "daemon gid",
             "daemon uid", "motd file", "pid file", "proxy protocol hosts", "socket options", "listen backlog", "port",
@@ -193,7 +196,13 @@ public final class RsyncdConf {
             }
             boolean remark = INLINE_REMARK.matcher(value).find();
             ConfParam p = new ConfParam(name, value, file, lineNo, remark);
-            if (remark) {
+            if (remark && FILE_NAMES.contains(name)) {
+                // a file named "rsyncd.log    # the log" helps nobody: the name is what was meant
+                p = new ConfParam(name, p.valueWithoutRemark(), file, lineNo, true);
+                warnings.add(where + ": the value of \"" + name + "\" is \"" + value + "\" - rsyncd.conf has no"
+                        + " comments after values (stock rsync would take the remark as part of the name); using \""
+                        + p.value() + "\": put the comment on a line of its own");
+            } else if (remark) {
                 warnings.add(where + ": the value of \"" + name + "\" is \"" + value + "\" - rsyncd.conf has no"
                         + " comments after values, so the remark is part of it; put the comment on a line of its"
                         + " own (you probably meant \"" + p.valueWithoutRemark() + "\")");

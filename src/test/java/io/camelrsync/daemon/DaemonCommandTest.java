@@ -43,8 +43,15 @@ class DaemonCommandTest {
                 .redirectErrorStream(true).start();
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(daemon.getInputStream(), StandardCharsets.UTF_8));
-            String line = out.readLine();
-            assertTrue(line != null && line.contains("listening on 127.0.0.1:" + port), String.valueOf(line));
+            StringBuilder before = new StringBuilder();
+            String line;
+            while ((line = out.readLine()) != null && !line.contains("listening on 127.0.0.1:" + port)) {
+                before.append(line).append('\n');
+            }
+            assertTrue(line != null, "it never said it listens: " + before);
+            // with a log file, the config's warnings reach the operator's terminal too
+            assertTrue(before.toString().contains("warning: ") && before.toString().contains("mac connections"),
+                    before::toString);
             Path src = Files.createDirectories(work.resolve("src"));
             Files.createDirectories(src.resolve("a/b"));
             Files.writeString(src.resolve("a/b/file.txt"), "seed");

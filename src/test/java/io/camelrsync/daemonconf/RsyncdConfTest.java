@@ -54,21 +54,25 @@ class RsyncdConfTest {
     }
 
     @Test
-    void aCommentAfterAValueIsPartOfItAndIsReportedWithItsLine() throws Exception {
+    void aCommentAfterAFileNameIsCutOffAndReportedWithItsLine() throws Exception {
         RsyncdConf c = read("""
+                log file = /var/log/rsyncd.log    #日志文件位置
                 [m]
                 path = /srv/m
                 secrets file = /etc/rsync.pass   # mode 600
+                comment = backups ; nightly
                 """);
         ConfParam p = c.module("m").orElseThrow().param("secrets file").orElseThrow();
-        assertEquals("/etc/rsync.pass   # mode 600", p.value(), "rsync keeps the remark in the value");
+        assertEquals("/etc/rsync.pass", p.value(), "a file name with a remark helps nobody");
         assertTrue(p.inlineComment());
-        assertEquals("/etc/rsync.pass", p.valueWithoutRemark());
-        assertEquals(3, p.line());
-        assertEquals(1, c.warnings().size(), c.warnings()::toString);
-        String w = c.warnings().get(0);
-        assertTrue(w.contains("rsyncd.conf line 3") && w.contains("no comments after values")
-                && w.contains("/etc/rsync.pass\""), w);
+        assertEquals(4, p.line());
+        assertEquals("/var/log/rsyncd.log", c.global("log file").orElseThrow().value());
+        ConfParam comment = c.module("m").orElseThrow().param("comment").orElseThrow();
+        assertEquals("backups ; nightly", comment.value(), "any other value keeps it, as rsync does");
+        assertEquals(3, c.warnings().size(), c.warnings()::toString);
+        String w = c.warnings().get(1);
+        assertTrue(w.contains("rsyncd.conf line 4") && w.contains("no comments after values")
+                && w.contains("using \"/etc/rsync.pass\""), w);
     }
 
     @Test

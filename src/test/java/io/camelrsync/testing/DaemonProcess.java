@@ -25,6 +25,9 @@ public final class DaemonProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "io.camelrsync.cli.Main", "daemon"));
         cmd.addAll(List.of(daemonArgs));
+        if (!cmd.contains("--no-detach")) {
+            cmd.add("--no-detach"); // in the foreground, as a service manager runs it
+        }
         DaemonProcess d = new DaemonProcess(new ProcessBuilder(cmd).redirectErrorStream(true).start());
         BufferedReader lines = new BufferedReader(new InputStreamReader(d.process.getInputStream(),
                 StandardCharsets.UTF_8));
