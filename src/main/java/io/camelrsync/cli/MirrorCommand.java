@@ -3,6 +3,7 @@ package io.camelrsync.cli;
 import io.camelrsync.client.PushOptions;
 import io.camelrsync.client.RsyncTarget;
 import io.camelrsync.mirror.MirrorMain;
+import io.camelrsync.mirror.MirrorSettings;
 import io.camelrsync.mirror.VerifyReport;
 import io.camelrsync.protocol.ExitCode;
 import java.io.PrintStream;
@@ -33,6 +34,7 @@ final class MirrorCommand {
         List<String> excludeFrom = new ArrayList<>();
         double[] delay = {-1};
         String[] verifyInterval = {null};
+        String[] config = {null};
         PushArgs a = new PushArgs();
         a.parseInto(argv, (args, i) -> {
             String arg = args.get(i);
@@ -49,6 +51,14 @@ final class MirrorCommand {
                     verifyInterval[0] = String.valueOf(intervalMillis(value));
                     return inline ? 1 : 2;
                 }
+                case "--config" -> {
+                    if (value == null || !java.nio.file.Files.isReadable(Path.of(value))) {
+                        throw new UsageException("--config needs a readable properties file (the keys of"
+                                + " application.properties), got " + value);
+                    }
+                    config[0] = Path.of(value).toAbsolutePath().toString();
+                    return inline ? 1 : 2;
+                }
                 case "--exclude" -> excludes.add(value);
                 case "--exclude-from" -> excludeFrom.add(value);
                 case "--include", "--include-from", "--filter" -> throw new UsageException(name + " is not"
@@ -60,8 +70,11 @@ final class MirrorCommand {
             return 0; // PushArgs reads the rule too, checking it
         });
         Map<String, String> props = new LinkedHashMap<>();
+        if (config[0] != null) {
+            props.put(MirrorSettings.CONFIG, config[0]);
+        }
         if (a.operands.isEmpty()) {
-            if (!argv.isEmpty()) {
+            if (!argv.isEmpty() && config[0] == null) {
                 throw new UsageException("mirror needs SRC and at least one DEST when options are given\n"
                         + Main.usage());
             }

@@ -14,6 +14,8 @@ import org.apache.camel.main.Main;
  * edits apply without a rebuild; else the copy inside the jar).
  */
 public final class MirrorMain {
+    private static final String ROUTES = "camel.main.routes-include-pattern";
+    private static final String DEFAULT_ROUTES = "classpath:routes/*.camel.yaml";
     private MirrorMain() {
     }
 
@@ -25,13 +27,16 @@ public final class MirrorMain {
     /** A camel-main ready to start (or run): the embedded default prepared, the target routes configured. */
     public static Main create(Map<String, String> overrides, PrintStream out) throws Exception {
         Map<String, String> settings = MirrorSettings.load(overrides);
-        Map<String, String> props = new LinkedHashMap<>(overrides);
+        // camel-main gets the same layered settings every other part read (file, environment, -D, command line)
+        Map<String, String> props = new LinkedHashMap<>(settings);
         if (Boolean.parseBoolean(settings.get("mirror.daemon.enabled"))) {
             out.println(EmbeddedTarget.prepare(settings));
         }
         List<MirrorTargets.Target> targets = MirrorTargets.of(settings);
         props.putAll(MirrorTargets.properties(targets));
-        props.put("camel.main.routes-include-pattern", routesPattern());
+        if (DEFAULT_ROUTES.equals(props.get(ROUTES))) { // a pattern of the user's own (more routes) stays theirs
+            props.put(ROUTES, routesPattern());
+        }
         for (MirrorTargets.Target t : targets) {
             out.println("camel-rsync mirror: " + settings.get("mirror.source") + " -> " + t.label());
         }

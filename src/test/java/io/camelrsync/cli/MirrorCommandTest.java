@@ -123,6 +123,30 @@ class MirrorCommandTest {
         }
     }
 
+    /** --config: the settings of a file of the operator's, no rebuild; every part of the mirror reads them. */
+    @Test
+    void aSettingsFileMovesTheEmbeddedDefaultBannerAndTargetIncluded() throws Exception {
+        Path data = work.resolve("data");
+        int port = RsyncDaemon.freePort();
+        Path file = Files.writeString(work.resolve("mirror.properties"), "mirror.source = " + data.resolve("src")
+                + "\nmirror.daemon.path = " + data.resolve("copy") + "\nmirror.daemon.config = "
+                + data.resolve("rsyncd.conf") + "\nmirror.daemon.port = " + port + "\nmirror.quiet-ms = 20\n"
+                + "camel.main.name = from-the-file\n");
+        Map<String, String> settings = MirrorCommand.overrides(List.of("--config", file.toString()));
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        Main main = MirrorMain.create(settings, new PrintStream(printed, true, StandardCharsets.UTF_8));
+        String told = printed.toString(StandardCharsets.UTF_8);
+        assertTrue(told.contains("drop files into " + data.resolve("src")) && told.contains(":" + port), told);
+        main.start();
+        try {
+            assertEquals("from-the-file", main.getCamelContext().getName());
+            Files.writeString(data.resolve("src/from-config.txt"), "configured without a rebuild\n");
+            MirrorTrees.awaitSame(data.resolve("src"), data.resolve("copy"), 20_000);
+        } finally {
+            main.stop();
+        }
+    }
+
     @Test
     void verifyIntervalTakesSecondsAsRsyncDoesOrAUnit() throws Exception {
         for (String[] c : new String[][] {{"90", "90000"}, {"1h", "3600000"}, {"30m", "1800000"}, {"0", "0"}}) {
