@@ -17,25 +17,91 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The systemd unit that replaces the xinetd service: systemd accepts it, and the command line it starts serves
- * a stock client (with the unit's paths pointed at this checkout and a test config).
+ * The systemd units that replace the xinetd service and the rc.local inotify loop: systemd accepts them, and the
+ * command lines they start serve a stock client and mirror a tree (with the units' paths pointed at this checkout
+ * and test configs); the sysctl file names real kernel settings.
  */
 class SystemdUnitTest {
     static final Path UNIT = Path.of("dist/systemd/camel-rsync-daemon.service");
+    static final Path MIRROR_UNIT = Path.of("dist/systemd/camel-rsync-mirror@.service");
+    static final Path SYSCTL = Path.of("dist/sysctl.d/60-camel-rsync-inotify.conf");
 
     @TempDir
     Path work;
 
     @Test
-    void systemdAcceptsTheUnit() throws Exception {
-        Path copy = work.resolve("camel-rsync-daemon.service");
-        Files.writeString(copy, Files.readString(UNIT).replace("/opt/camel-rsync", Path.of("").toAbsolutePath()
-                .toString()));
-        Process p = new ProcessBuilder("systemd-analyze", "verify", copy.toString()).redirectErrorStream(true)
-                .start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), "systemd-analyze verify (install systemd for it): " + out);
+    void systemdAcceptsTheUnits() throws Exception {
+        // the mirror's template as an instance, the way systemctl start camel-rsync-mirror@app loads it
+        for (Path[] unit : new Path[][] {{UNIT, work.resolve("camel-rsync-daemon.service")},
+                {MIRROR_UNIT, work.resolve("camel-rsync-mirror@app.service")}}) {
+            Files.writeString(unit[1], Files.readString(unit[0]).replace("/opt/camel-rsync",
+                    Path.of("").toAbsolutePath().toString()));
+            Process p = new ProcessBuilder("systemd-analyze", "verify", unit[1].toString()).redirectErrorStream(true)
+                    .start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(0, p.exitValue(), unit[0] + ": systemd-analyze verify (install systemd for it): " + out);
+        }
+    }
+
+    @Test
+    void theSysctlFileNamesKernelSettings() throws Exception {
+        List<String> settings = Files.readAllLines(SYSCTL).stream().filter(l -> !l.isBlank() && !l.startsWith("#"))
+                .toList();
+        assertEquals(3, settings.size(), settings::toString);
+        for (String line : settings) {
+            String[] kv = line.split("=");
+            Path proc = Path.of("/proc/sys", kv[0].strip().replace('.', '/'));
+            assertTrue(Files.exists(proc), line + ": no " + proc);
+            assertTrue(Long.parseLong(kv[1].strip()) > 0, line);
+        }
+    }
+
+    /** The mirror unit's command line with its settings file and working directory: it mirrors a tree. */
+    @Test
+    void theMirrorUnitsCommandMirrors() throws Exception {
+        String exec = Files.readAllLines(MIRROR_UNIT).stream().filter(l -> l.startsWith("ExecStart=")).findFirst()
+                .orElseThrow().substring("ExecStart=".length());
+        List<String> words = Arrays.asList(exec.split("\\s+"));
+        assertTrue(words.get(0).endsWith("bin/camel-rsync") && words.get(1).equals("mirror"), exec);
+        Path state = Files.createDirectories(work.resolve("state")); // the unit's WorkingDirectory
+        Path settings = Files.writeString(work.resolve("app.properties"), "mirror.daemon.port = "
+                + RsyncDaemon.freePort() + "\nmirror.verify-interval = 0\n");
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "io.camelrsync.cli.Main"));
+        for (String w : words.subList(1, words.size())) {
+            cmd.add(w.equals("/etc/camel-rsync/%i.properties") ? settings.toString() : w);
+        }
+        Files.createDirectories(state.resolve("data/source"));
+        Process mirror = new ProcessBuilder(cmd).directory(state.toFile()).redirectErrorStream(true)
+                .redirectOutput(work.resolve("mirror.out").toFile()).start();
+        try {
+            Path in = state.resolve("data/source/from-the-unit.txt");
+            Path out = state.resolve("data/mirror/from-the-unit.txt");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!Files.readString(work.resolve("mirror.out")).contains("full sync")) {
+                assertTrue(mirror.isAlive() && System.nanoTime() < deadline, () -> "the mirror did not start: "
+                        + read(work.resolve("mirror.out")));
+                Thread.sleep(100);
+            }
+            Files.writeString(in, "mirrored by the unit's command");
+            while (!Files.exists(out) || Files.size(out) == 0) {
+                assertTrue(System.nanoTime() < deadline, () -> "not mirrored: " + read(work.resolve("mirror.out")));
+                Thread.sleep(50);
+            }
+            assertEquals("mirrored by the unit's command", Files.readString(out));
+        } finally {
+            mirror.destroy();
+            assertTrue(mirror.waitFor(30, TimeUnit.SECONDS), "the mirror did not stop on SIGTERM");
+        }
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (java.io.IOException e) {
+            return e.toString();
+        }
     }
 
     @Test
