@@ -16,9 +16,9 @@ CLIENTS=${CLIENTS:-50} CLIENT_FILES=${CLIENT_FILES:-200} PUSH_TIMEOUT=${PUSH_TIM
 SCENARIOS=${SCENARIOS:-"tree100k tree100k-nochange big256m-delta clients50"}
 OURS_JAVA_OPTS=${OURS_JAVA_OPTS:-}
 export LC_ALL=C.UTF-8
-jar="$repo/target/camel-rsync.jar"
+jar="$repo/target/camel-rsync-cli.jar"
 
-[ -f "$jar" ] || { echo "target/camel-rsync.jar is missing: run mvn -q -B -DskipTests package first" >&2; exit 1; }
+[ -f "$jar" ] || { echo "target/camel-rsync-cli.jar is missing: run mvn -q -B -DskipTests package first" >&2; exit 1; }
 command -v rsync >/dev/null || { echo "rsync is missing: apt-get install -y rsync" >&2; exit 1; }
 command -v java >/dev/null || { echo "java is missing" >&2; exit 1; }
 

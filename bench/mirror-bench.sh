@@ -27,7 +27,7 @@ for cmd in rsync java python3; do
 done
 case " $TOOLS " in *" lsyncd "*) command -v lsyncd >/dev/null || { echo "lsyncd is missing: apt-get install -y lsyncd" >&2; exit 1; };; esac
 case " $TOOLS " in *" loop "*) command -v inotifywait >/dev/null || { echo "inotifywait is missing: apt-get install -y inotify-tools" >&2; exit 1; };; esac
-[ -f "$repo/target/camel-rsync.jar" ] || (cd "$repo" && mvn -q -B -DskipTests package)
+[ -f "$repo/target/camel-rsync-cli.jar" ] || (cd "$repo" && mvn -q -B -DskipTests package)
 
 work=${BENCH_DIR:-$(mktemp -d /tmp/camel-rsync-mirror-bench.XXXXXX)}
 mkdir -p "$work" "$repo/bench/results"

@@ -11,7 +11,7 @@ OURS_CMD=${OURS_CMD:-"$repo/bin/camel-rsync push"}
 ANCHOR_CMD=${ANCHOR_CMD:-rsync}
 export LC_ALL=C.UTF-8
 
-[ -f "$repo/target/camel-rsync.jar" ] || { echo "target/camel-rsync.jar is missing: run mvn -q -B -DskipTests package first" >&2; exit 1; }
+[ -f "$repo/target/camel-rsync-cli.jar" ] || { echo "target/camel-rsync-cli.jar is missing: run mvn -q -B -DskipTests package first" >&2; exit 1; }
 command -v rsync >/dev/null || { echo "rsync is missing: apt-get install -y rsync" >&2; exit 1; }
 [ -x /usr/bin/time ] || apt-get install -y -qq time >/dev/null
 

@@ -20,7 +20,7 @@ export LC_ALL=C.UTF-8
 for cmd in rsync java python3; do
   command -v $cmd >/dev/null || { echo "$cmd is missing" >&2; exit 1; }
 done
-[ -f "$repo/target/camel-rsync.jar" ] || (cd "$repo" && mvn -q -B -DskipTests package)
+[ -f "$repo/target/camel-rsync-cli.jar" ] || (cd "$repo" && mvn -q -B -DskipTests package)
 
 work=${BENCH_DIR:-$(mktemp -d /tmp/camel-rsync-rename-bench.XXXXXX)}
 mkdir -p "$work" "$repo/bench/results"

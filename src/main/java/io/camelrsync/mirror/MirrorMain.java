@@ -15,7 +15,7 @@ import org.apache.camel.main.Main;
  */
 public final class MirrorMain {
     private static final String ROUTES = "camel.main.routes-include-pattern";
-    private static final String DEFAULT_ROUTES = "classpath:routes/*.camel.yaml";
+    private static final String DEFAULT_ROUTES = "classpath:io/camelrsync/mirror/routes/*.camel.yaml";
     private MirrorMain() {
     }
 
@@ -51,6 +51,6 @@ public final class MirrorMain {
         if (home != null && Files.isDirectory(Path.of(home, "routes"))) {
             return "file:" + Path.of(home, "routes").toAbsolutePath() + "/*.camel.yaml";
         }
-        return "classpath:routes/*.camel.yaml";
+        return DEFAULT_ROUTES;
     }
 }

@@ -13,7 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The mirror's settings, each layer over the one before: application.properties from the classpath, the file of
+ * The mirror's settings, each layer over the one before: the mirror's application.properties (in this package), the file of
  * {@code mirror.config} (camel-rsync mirror --config FILE: the same keys, camel.* included), environment variables
  * named as Camel names them (mirror.daemon.port: MIRROR_DAEMON_PORT) for the keys those files have, system
  * properties (-Dmirror.daemon.port=...), then the command line. Every part of the mirror reads these (the
@@ -22,6 +22,11 @@ import java.util.regex.Pattern;
 public final class MirrorSettings {
     /** The key of the properties file camel-rsync mirror --config names. */
     public static final String CONFIG = "mirror.config";
+    /**
+     * The mirror's defaults, inside the package: an app that embeds the component keeps its own
+     * application.properties (src/main/resources/io/camelrsync/mirror/application.properties).
+     */
+    static final String DEFAULTS = "/io/camelrsync/mirror/application.properties";
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{([^}]+)}}");
 
     private MirrorSettings() {
@@ -33,9 +38,9 @@ public final class MirrorSettings {
 
     static Map<String, String> load(Map<String, String> overrides, Map<String, String> env, Properties system) {
         Map<String, String> all = new LinkedHashMap<>();
-        try (InputStream in = MirrorSettings.class.getResourceAsStream("/application.properties")) {
+        try (InputStream in = MirrorSettings.class.getResourceAsStream(DEFAULTS)) {
             if (in == null) {
-                throw new IllegalStateException("application.properties is missing from the classpath");
+                throw new IllegalStateException(DEFAULTS + " is missing from the classpath");
             }
             putAll(all, in);
         } catch (IOException e) {
