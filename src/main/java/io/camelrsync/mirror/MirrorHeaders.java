@@ -13,6 +13,8 @@ public final class MirrorHeaders {
     public static final String VERIFY = "MirrorVerify";
     /** The change sets that merged into a verify while it waited: fixes of these are expected, not findings. */
     public static final String VERIFY_KNOWN = "MirrorVerifyKnown";
+    /** How many paths a verify found out of date (and fixed). */
+    public static final String VERIFY_FIXED = "MirrorVerifyFixed";
 
     private MirrorHeaders() {
     }

@@ -96,6 +96,7 @@ public class VerifyReport {
             list.append(" and ").append(outOfDate.size() - LISTED).append(" more");
         }
         int n = outOfDate.size();
+        in.setHeader(MirrorHeaders.VERIFY_FIXED, n);
         LOG.warn("verify: {} {} out of date on {}: {} (fixed{})", n, n == 1 ? "path was" : "paths were", target,
                 list, also);
     }

@@ -40,7 +40,7 @@ class MirrorCommandTest {
             Map<String, String> settings = MirrorCommand.overrides(List.of("-aH", "--delete", "--port="
                     + daemon.port(), "--exclude-from=" + work.resolve("exclude.list"), src + "/", "127.0.0.1::app"));
             assertEquals("false", settings.get("mirror.daemon.enabled"));
-            Main main = MirrorMain.create(settings, new PrintStream(new ByteArrayOutputStream(), true,
+            Main main = MirrorMain.create(ownManagementPort(settings), new PrintStream(new ByteArrayOutputStream(), true,
                     StandardCharsets.UTF_8));
             main.start();
             try {
@@ -74,7 +74,7 @@ class MirrorCommandTest {
                     + daemon.port(), "--backup-dir=/" + trash, "--exclude=/.trash/", src + "/", "127.0.0.1::app"));
             assertTrue(settings.get("mirror.push-options").contains("backupDir=RAW(/" + trash + ")"),
                     settings.toString());
-            Main main = MirrorMain.create(settings, new PrintStream(new ByteArrayOutputStream(), true,
+            Main main = MirrorMain.create(ownManagementPort(settings), new PrintStream(new ByteArrayOutputStream(), true,
                     StandardCharsets.UTF_8));
             main.start();
             try {
@@ -107,7 +107,7 @@ class MirrorCommandTest {
         settings.put("mirror.daemon.config", data.resolve("rsyncd.conf").toString());
         settings.put("mirror.daemon.port", String.valueOf(RsyncDaemon.freePort()));
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        Main main = MirrorMain.create(settings, new PrintStream(printed, true, StandardCharsets.UTF_8));
+        Main main = MirrorMain.create(ownManagementPort(settings), new PrintStream(printed, true, StandardCharsets.UTF_8));
         String told = printed.toString(StandardCharsets.UTF_8);
         assertTrue(told.contains("drop files into " + data.resolve("source")) && told.contains("they appear in "
                 + data.resolve("mirror")), told);
@@ -134,7 +134,7 @@ class MirrorCommandTest {
                 + "camel.main.name = from-the-file\n");
         Map<String, String> settings = MirrorCommand.overrides(List.of("--config", file.toString()));
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        Main main = MirrorMain.create(settings, new PrintStream(printed, true, StandardCharsets.UTF_8));
+        Main main = MirrorMain.create(ownManagementPort(settings), new PrintStream(printed, true, StandardCharsets.UTF_8));
         String told = printed.toString(StandardCharsets.UTF_8);
         assertTrue(told.contains("drop files into " + data.resolve("src")) && told.contains(":" + port), told);
         main.start();
@@ -174,5 +174,12 @@ class MirrorCommandTest {
         Cli cli = Cli.run("mirror", "-a", "--include=*.c", "/s/", "h::m");
         assertEquals(1, cli.exitCode(), cli.toString());
         assertTrue(cli.err().contains("--include is not supported by camel-rsync mirror"), cli.toString());
+    }
+
+    /** The settings with a free port for the observe endpoints (the default 9872 may be taken on this machine). */
+    private static Map<String, String> ownManagementPort(Map<String, String> settings) throws Exception {
+        Map<String, String> s = new java.util.HashMap<>(settings);
+        s.put("camel.management.port", String.valueOf(RsyncDaemon.freePort()));
+        return s;
     }
 }
