@@ -7,6 +7,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.BlockingQueue;
@@ -33,8 +35,11 @@ import org.apache.camel.impl.health.AbstractHealthCheck;
  * in its header), {@link #failed} before each redelivery (as the redelivery processor) and each escalation.
  */
 public class MirrorMetrics implements CamelContextAware, Processor {
+    /** How much history the status page's charts keep. */
+    private static final long HISTORY_MILLIS = 3_600_000;
     private CamelContext context;
     private MeterRegistry registry;
+    private String source;
     private Duration maxLag = Duration.ofMinutes(5);
     private final Map<String, Target> targets = new ConcurrentHashMap<>();
 
@@ -55,6 +60,10 @@ public class MirrorMetrics implements CamelContextAware, Processor {
         volatile long lastSuccess;
         volatile boolean synced;
         volatile String lastError = "";
+        /** The last successful push: epoch millis, files, literal bytes, deletions, whether a full sync. */
+        volatile long[] lastBatch;
+        /** Samples for the status page's charts: epoch millis, lag millis, literal bytes so far, files so far. */
+        final java.util.ArrayDeque<long[]> history = new java.util.ArrayDeque<>();
 
         Target(String label) {
             this.label = label;
@@ -118,13 +127,91 @@ public class MirrorMetrics implements CamelContextAware, Processor {
         t.literalBytes.increment(number(in, RsyncConstants.LITERAL_BYTES));
         t.deleted.increment(number(in, RsyncConstants.DELETED_FILES));
         t.verifyFixes.increment(number(in, MirrorHeaders.VERIFY_FIXED));
-        if (!(in.getBody() instanceof ChangeSet cs) || ChangeSets.isFullSync(cs)) {
+        boolean full = !(in.getBody() instanceof ChangeSet cs) || ChangeSets.isFullSync(cs);
+        if (full) {
             t.fullSyncs.increment();
             t.synced = true;
         }
         t.inFlightSince = 0;
         t.lastSuccess = System.currentTimeMillis();
         t.lastError = "";
+        t.lastBatch = new long[] {t.lastSuccess, (long) number(in, RsyncConstants.FILES_TRANSFERRED),
+                (long) number(in, RsyncConstants.LITERAL_BYTES), (long) number(in, RsyncConstants.DELETED_FILES),
+                full ? 1 : 0};
+    }
+
+    /** Takes one sample of every target for the status page's charts (the last hour at most). */
+    public void sample() {
+        long now = System.currentTimeMillis();
+        for (Target t : targets.values()) {
+            synchronized (t.history) {
+                t.history.addLast(new long[] {now, t.lagMillis(), (long) t.literalBytes.count(),
+                        (long) t.files.count()});
+                while (t.history.size() > 1 && now - t.history.peekFirst()[0] > HISTORY_MILLIS) {
+                    t.history.removeFirst();
+                }
+            }
+        }
+    }
+
+    /** What the status page shows, as JSON: the source, the watch, and each target's state, numbers and history. */
+    public String statusJson() {
+        StringBuilder b = new StringBuilder("{\"source\":").append(quote(source)).append(",\"watching\":")
+                .append(context != null && watchRunning(context)).append(",\"now\":")
+                .append(System.currentTimeMillis()).append(",\"maxLagSeconds\":").append(maxLag.toSeconds())
+                .append(",\"targets\":[");
+        List<Target> all = new ArrayList<>(targets.values());
+        all.sort(java.util.Comparator.comparing(t -> t.label));
+        for (int i = 0; i < all.size(); i++) {
+            Target t = all.get(i);
+            long lag = t.lagMillis();
+            String state = !t.lastError.isEmpty() ? "failing" : lag > maxLag.toMillis() ? "behind"
+                    : !t.synced ? "syncing" : "ok";
+            b.append(i == 0 ? "" : ",").append("{\"target\":").append(quote(t.label))
+                    .append(",\"state\":\"").append(state).append('"')
+                    .append(",\"lagSeconds\":").append(lag / 1000.0)
+                    .append(",\"pendingPaths\":").append((long) t.pendingPaths())
+                    .append(",\"batches\":").append((long) t.batches.count())
+                    .append(",\"failures\":").append((long) t.failures.count())
+                    .append(",\"fullSyncs\":").append((long) t.fullSyncs.count())
+                    .append(",\"filesSent\":").append((long) t.files.count())
+                    .append(",\"bytesSent\":").append((long) t.literalBytes.count())
+                    .append(",\"lastSuccess\":").append(t.lastSuccess)
+                    .append(",\"lastError\":").append(quote(t.lastError));
+            long[] last = t.lastBatch;
+            if (last != null) {
+                b.append(",\"lastBatch\":{\"at\":").append(last[0]).append(",\"files\":").append(last[1])
+                        .append(",\"bytes\":").append(last[2]).append(",\"deleted\":").append(last[3])
+                        .append(",\"fullSync\":").append(last[4] == 1).append('}');
+            }
+            b.append(",\"history\":[");
+            synchronized (t.history) {
+                int j = 0;
+                for (long[] h : t.history) {
+                    b.append(j++ == 0 ? "" : ",").append('[').append(h[0]).append(',').append(h[1]).append(',')
+                            .append(h[2]).append(',').append(h[3]).append(']');
+                }
+            }
+            b.append("]}");
+        }
+        return b.append("]}").toString();
+    }
+
+    private static String quote(String s) {
+        if (s == null) {
+            return "null";
+        }
+        StringBuilder b = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            if (c == '"' || c == '\\') {
+                b.append('\\').append(c);
+            } else if (c < 0x20 || c == '<' || c == '>' || c == '&' || Character.isSurrogate(c)) {
+                b.append(String.format("\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.append('"').toString();
     }
 
     /** A push failed (it is redelivered or escalated). */
@@ -260,6 +347,11 @@ public class MirrorMetrics implements CamelContextAware, Processor {
         public boolean isLiveness() {
             return liveness;
         }
+    }
+
+    /** The mirrored tree, as the status page names it. */
+    public void setSource(String source) {
+        this.source = source;
     }
 
     /** How far behind a target may fall before its health goes DOWN (a Camel duration: 5m, 90s; default 5m). */

@@ -176,10 +176,11 @@ class MirrorCommandTest {
         assertTrue(cli.err().contains("--include is not supported by camel-rsync mirror"), cli.toString());
     }
 
-    /** The settings with a free port for the observe endpoints (the default 9872 may be taken on this machine). */
+    /** The settings with free ports for the observe endpoints and the status page (the defaults may be taken). */
     private static Map<String, String> ownManagementPort(Map<String, String> settings) throws Exception {
         Map<String, String> s = new java.util.HashMap<>(settings);
         s.put("camel.management.port", String.valueOf(RsyncDaemon.freePort()));
+        s.put("camel.server.port", String.valueOf(RsyncDaemon.freePort()));
         return s;
     }
 }

@@ -67,7 +67,7 @@ class SystemdUnitTest {
         Path state = Files.createDirectories(work.resolve("state")); // the unit's WorkingDirectory
         Path settings = Files.writeString(work.resolve("app.properties"), "mirror.daemon.port = "
                 + RsyncDaemon.freePort() + "\nmirror.verify-interval = 0\ncamel.management.port = "
-                + RsyncDaemon.freePort() + "\n");
+                + RsyncDaemon.freePort() + "\ncamel.server.port = " + RsyncDaemon.freePort() + "\n");
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "io.camelrsync.cli.Main"));
         for (String w : words.subList(1, words.size())) {

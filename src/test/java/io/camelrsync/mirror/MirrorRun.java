@@ -29,7 +29,10 @@ final class MirrorRun implements AutoCloseable {
 
     /** A context with the mirror's routes, not yet started. */
     static CamelContext build(Map<String, String> overrides) throws Exception {
-        Map<String, String> settings = MirrorSettings.load(overrides);
+        // no camel-main here, so no embedded HTTP server for the status page's platform-http routes
+        Map<String, String> withoutPage = new java.util.HashMap<>(Map.of("mirror.status.enabled", "false"));
+        withoutPage.putAll(overrides);
+        Map<String, String> settings = MirrorSettings.load(withoutPage);
         List<MirrorTargets.Target> targets = MirrorTargets.of(settings);
         Properties props = new Properties();
         props.putAll(settings);
