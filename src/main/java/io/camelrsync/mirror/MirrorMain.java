@@ -9,9 +9,9 @@ import java.util.Map;
 import org.apache.camel.main.Main;
 
 /**
- * Runs the mirror with camel-main: application.properties, the given overrides, the target routes made from the
- * mirror-target template, and routes/*.camel.yaml (the routes/ directory next to the jar when there is one, so
- * edits apply without a rebuild; else the copy inside the jar).
+ * Runs the mirror with camel-main: its layered settings (MirrorSettings), the target routes made from the
+ * mirror-target template, and routes/*.camel.yaml (the routes/ directory next to the jar when there is one, watched
+ * so an edit applies while the mirror runs; else the copy inside the jar).
  */
 public final class MirrorMain {
     private static final String ROUTES = "camel.main.routes-include-pattern";
@@ -35,7 +35,16 @@ public final class MirrorMain {
         List<MirrorTargets.Target> targets = MirrorTargets.of(settings);
         props.putAll(MirrorTargets.properties(targets));
         if (DEFAULT_ROUTES.equals(props.get(ROUTES))) { // a pattern of the user's own (more routes) stays theirs
-            props.put(ROUTES, routesPattern());
+            Path dir = routesDirectory(settings.get("mirror.routes-directory"));
+            props.put(ROUTES, dir != null ? "file:" + dir + "/*.camel.yaml" : DEFAULT_ROUTES);
+            if (dir != null && Boolean.parseBoolean(settings.getOrDefault("mirror.routes-reload", "true"))) {
+                // an edited route file is loaded again while the mirror runs: the routes it defines are replaced
+                // (same ids), the start-up sync route among them, so a full sync follows every reload
+                props.putIfAbsent("camel.main.routes-reload-enabled", "true");
+                props.putIfAbsent("camel.main.routes-reload-directory", dir.toString());
+                props.putIfAbsent("camel.main.routes-reload-pattern", "*.camel.yaml");
+                props.putIfAbsent("camel.main.routes-reload-remove-all-routes", "false");
+            }
         }
         for (MirrorTargets.Target t : targets) {
             out.println("camel-rsync mirror: " + settings.get("mirror.source") + " -> " + t.label());
@@ -46,11 +55,14 @@ public final class MirrorMain {
     }
 
     /** routes/ under camelrsync.home (set by bin/camel-rsync) when present, else the routes inside the jar. */
-    static String routesPattern() {
+    /**
+     * mirror.routes-directory when set, else routes/ under camelrsync.home (set by bin/camel-rsync) when there is
+     * one, else null (the routes inside the jar).
+     */
+    static Path routesDirectory(String configured) {
         String home = System.getProperty("camelrsync.home");
-        if (home != null && Files.isDirectory(Path.of(home, "routes"))) {
-            return "file:" + Path.of(home, "routes").toAbsolutePath() + "/*.camel.yaml";
-        }
-        return DEFAULT_ROUTES;
+        Path dir = configured != null && !configured.isBlank() ? Path.of(configured)
+                : home == null ? null : Path.of(home, "routes");
+        return dir != null && Files.isDirectory(dir) ? dir.toAbsolutePath() : null;
     }
 }

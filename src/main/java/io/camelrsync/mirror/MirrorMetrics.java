@@ -41,7 +41,13 @@ public class MirrorMetrics implements CamelContextAware, Processor {
     private MeterRegistry registry;
     private String source;
     private Duration maxLag = Duration.ofMinutes(5);
-    private final Map<String, Target> targets = new ConcurrentHashMap<>();
+    /**
+     * Targets by label, per meter registry: a reload of edited routes makes a new instance of this bean, which
+     * must go on with the same targets (Micrometer keeps the first gauge of a name and binds it to its object).
+     */
+    private static final Map<MeterRegistry, Map<String, Target>> TARGETS =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+    private Map<String, Target> targets;
 
     /** One target's numbers. */
     private final class Target {
@@ -143,7 +149,7 @@ public class MirrorMetrics implements CamelContextAware, Processor {
     /** Takes one sample of every target for the status page's charts (the last hour at most). */
     public void sample() {
         long now = System.currentTimeMillis();
-        for (Target t : targets.values()) {
+        for (Target t : targets().values()) {
             synchronized (t.history) {
                 t.history.addLast(new long[] {now, t.lagMillis(), (long) t.literalBytes.count(),
                         (long) t.files.count()});
@@ -160,7 +166,7 @@ public class MirrorMetrics implements CamelContextAware, Processor {
                 .append(context != null && watchRunning(context)).append(",\"now\":")
                 .append(System.currentTimeMillis()).append(",\"maxLagSeconds\":").append(maxLag.toSeconds())
                 .append(",\"targets\":[");
-        List<Target> all = new ArrayList<>(targets.values());
+        List<Target> all = new ArrayList<>(targets().values());
         all.sort(java.util.Comparator.comparing(t -> t.label));
         for (int i = 0; i < all.size(); i++) {
             Target t = all.get(i);
@@ -231,7 +237,14 @@ public class MirrorMetrics implements CamelContextAware, Processor {
 
     private Target target(Message in) {
         String label = in.getHeader(MirrorHeaders.TARGET, "unknown", String.class);
-        return targets.computeIfAbsent(label, Target::new);
+        return targets().computeIfAbsent(label, Target::new);
+    }
+
+    private synchronized Map<String, Target> targets() {
+        if (targets == null) {
+            targets = TARGETS.computeIfAbsent(registry(), r -> new ConcurrentHashMap<>());
+        }
+        return targets;
     }
 
     private static double number(Message in, String header) {
@@ -274,11 +287,11 @@ public class MirrorMetrics implements CamelContextAware, Processor {
             @Override
             protected void doCall(HealthCheckResultBuilder b, Map<String, Object> options) {
                 boolean watching = watchRunning(ctx);
-                long pending = targets.values().stream().filter(t -> !t.synced).count();
+                long pending = targets().values().stream().filter(t -> !t.synced).count();
                 int expected = ctx.getRoutes().stream().filter(r -> r.getRouteId().startsWith("mirror-target-"))
                         .mapToInt(r -> 1).sum();
-                boolean ready = watching && targets.size() >= expected && pending == 0;
-                b.detail("watching", watching).detail("targets", expected).detail("synced", targets.size() - pending);
+                boolean ready = watching && targets().size() >= expected && pending == 0;
+                b.detail("watching", watching).detail("targets", expected).detail("synced", targets().size() - pending);
                 b.message(ready ? "watching, every target had its start-up sync"
                         : watching ? "start-up sync not done for every target" : "the source is not watched");
                 if (ready) {
@@ -302,7 +315,7 @@ public class MirrorMetrics implements CamelContextAware, Processor {
             @Override
             protected void doCall(HealthCheckResultBuilder b, Map<String, Object> options) {
                 boolean up = true;
-                for (Target t : targets.values()) {
+                for (Target t : targets().values()) {
                     long lag = t.lagMillis();
                     b.detail(t.label + ".lag.ms", lag);
                     if (!t.lastError.isEmpty()) {
