@@ -90,12 +90,17 @@ final class DaemonCommand {
                 .orElse(tls != null ? DaemonTls.DEFAULT_PORT : RsyncTarget.DEFAULT_PORT);
         String addr = address != null ? address : conf.global("address").map(ConfParam::value).orElse("0.0.0.0");
         CountDownLatch stopped = new CountDownLatch(1);
-        try (DaemonServer server = new DaemonServer(confs, log, s -> log.accept(s.failure() == null
-                ? "sent to " + s.module() + ": " + s.stats().transferredFiles + " files, "
-                + s.stats().literalBytes + " literal bytes, " + s.stats().deleted() + " deleted"
-                + (s.stats().linkedFiles + s.stats().copiedFiles == 0 ? "" : ", " + s.stats().linkedFiles
-                + " linked and " + s.stats().copiedFiles + " copied from basis dirs")
-                : "session failed: " + s.failure().getMessage()))) {
+        try (DaemonServer server = new DaemonServer(confs, log, s -> {
+            if (s.refused()) {
+                return; // the handshake logged it
+            }
+            log.accept(s.failure() == null
+                    ? "sent to " + s.module() + ": " + s.stats().transferredFiles + " files, "
+                    + s.stats().literalBytes + " literal bytes, " + s.stats().deleted() + " deleted"
+                    + (s.stats().linkedFiles + s.stats().copiedFiles == 0 ? "" : ", " + s.stats().linkedFiles
+                    + " linked and " + s.stats().copiedFiles + " copied from basis dirs")
+                    : "session failed: " + s.failure().getMessage());
+        })) {
             try {
                 server.start(addr, p, tls);
             } catch (Exception e) {

@@ -1,6 +1,7 @@
 package io.camelrsync.component;
 
 import io.camelrsync.client.RsyncTarget;
+import io.camelrsync.component.internal.DaemonMetrics;
 import io.camelrsync.daemon.DaemonServer;
 import io.camelrsync.daemon.DaemonTls;
 import io.camelrsync.daemonconf.RsyncdConf;
@@ -20,6 +21,8 @@ public class RsyncConsumer extends DefaultConsumer {
     private static final Logger LOG = LoggerFactory.getLogger(RsyncConsumer.class);
 
     private DaemonServer server;
+    /** Session counts for the app's meter registry; null without one. */
+    private DaemonMetrics metrics;
 
     public RsyncConsumer(RsyncEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
@@ -43,6 +46,7 @@ public class RsyncConsumer extends DefaultConsumer {
         DaemonTls tls = tls(ep);
         int port = ep.getPort() != null ? ep.getPort()
                 : tls != null ? DaemonTls.DEFAULT_PORT : RsyncTarget.DEFAULT_PORT;
+        metrics = DaemonMetrics.of(getEndpoint().getCamelContext());
         server = new DaemonServer(conf, line -> LOG.info("{}", line), this::onSession);
         server.start(ep.getHost(), port, tls);
         LOG.info("rsync daemon listening on {}:{}{} with modules {}", ep.getHost(), server.port(),
@@ -83,6 +87,12 @@ public class RsyncConsumer extends DefaultConsumer {
     }
 
     private void onSession(DaemonServer.Session s) {
+        if (metrics != null) {
+            metrics.session(s, s.refused());
+        }
+        if (s.refused()) {
+            return; // the client was told and the daemon logged it: no exchange, as before the push began
+        }
         Exchange exchange = createExchange(false);
         try {
             var in = exchange.getIn();

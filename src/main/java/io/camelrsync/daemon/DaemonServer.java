@@ -41,8 +41,14 @@ import java.util.function.Supplier;
  * configured, TLS as rsync-ssl speaks it.
  */
 public final class DaemonServer implements AutoCloseable {
-    /** What one finished session did, for the log and for a Camel consumer. */
+    /**
+     * What one finished session did, for the log and for a Camel consumer. {@code failure} is a
+     * {@link DaemonRefusal} when the handshake refused the client (already logged and told).
+     */
     public record Session(String module, String user, InetAddress peer, ReceiveStats stats, Throwable failure) {
+        public boolean refused() {
+            return failure instanceof DaemonRefusal;
+        }
     }
 
     /** rsync's DAEMON_HANDSHAKE_TIMEOUT: "timeout" may shorten a handshake phase, never lengthen it past this. */
@@ -285,9 +291,12 @@ public final class DaemonServer implements AutoCloseable {
                     timeout > 0 ? timeout * 1000L : NO_TIMEOUT_MILLIS).run(streams.in, streams.out);
             onSession.accept(new Session(module.name(), req.get().user(), peer, stats, null));
         } catch (DaemonRefusal refused) {
-            // already told the client and logged
+            // already told the client and logged; reported for the counts of refusals
+            onSession.accept(new Session(module == null ? null : module.name(), null, peer, null, refused));
         } catch (UncheckedIOException e) {
-            if (!(e.getCause() instanceof DaemonRefusal)) {
+            if (e.getCause() instanceof DaemonRefusal refused) {
+                onSession.accept(new Session(module == null ? null : module.name(), null, peer, null, refused));
+            } else {
                 failed(peer, peerName, module, e.getCause());
             }
         } catch (Exception e) {
