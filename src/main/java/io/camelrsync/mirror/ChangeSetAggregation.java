@@ -294,6 +294,28 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
             return Set.of();
         }
 
+        /**
+         * A file written in this batch before it (or its directory) moved: the move's session takes the old copy
+         * on the target as basis, whose size and mtime may still match the new content (a same-second rewrite),
+         * so its new path is named too and transferred whatever they say.
+         */
+        private void nameWritesBeforeMoves() {
+            if (moves.isEmpty() || written.isEmpty()) {
+                return;
+            }
+            for (Map.Entry<String, String> m : moves.entrySet()) {
+                String to = m.getKey();
+                String from = m.getValue();
+                for (String w : written) {
+                    if (w.equals(from)) {
+                        paths.add(to);
+                    } else if (w.startsWith(from + "/")) {
+                        paths.add(to + w.substring(from.length()));
+                    }
+                }
+            }
+        }
+
         int size() {
             return full ? maxPaths : trees.size() + paths.size() + moves.size();
         }
@@ -304,6 +326,7 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
 
         ChangeSet toChangeSet() {
             pairMovedFiles(addLinkedNames());
+            nameWritesBeforeMoves();
             directories.settle();
             if (full) {
                 trees.add("."); // a full sync, which sends what this batch saw change first (ChangeSets)

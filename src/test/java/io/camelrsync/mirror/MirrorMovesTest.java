@@ -8,12 +8,15 @@ import io.camelrsync.testing.RsyncDaemon;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -100,6 +103,43 @@ class MirrorMovesTest {
                 }
             }
             awaitSame(src, dst, 30_000);
+        }
+    }
+
+    /**
+     * A same-size rewrite with its mtime set back, then a move of its directory and of a file in the same batch:
+     * the old copies on the target, the moves' basis, still match in size and mtime, so the new paths are sent
+     * whatever they say (contents compared). A long quiet time puts the writes and the moves in one batch.
+     */
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void aRewriteJustBeforeAMoveIsNotLostToTheOldCopy() throws Exception {
+        Path src = Files.createDirectories(work.resolve("src"));
+        Path dst = Files.createDirectories(work.resolve("mirror"));
+        Random rnd = new Random(9);
+        Path notes = Files.createDirectories(src.resolve("notes"));
+        Files.write(notes.resolve("doc.txt"), bytes(rnd, 1000));
+        Files.write(src.resolve("single.bin"), bytes(rnd, FILE));
+        try (RsyncDaemon daemon = RsyncDaemon.start(work.resolve("daemon"), RsyncDaemon.module("mirror", dst));
+             MirrorRun run = MirrorRun.start(Map.of("mirror.source", src.toString(), "mirror.targets",
+                     daemon.url("mirror"), "mirror.daemon.enabled", "false", "mirror.quiet-ms", "700",
+                     "mirror.max-age-ms", "5000", "mirror.verify-interval", "0"))) {
+            MirrorTrees.awaitSame(src, dst, 30_000);
+            Thread.sleep(1000); // the start-up sync's batch is done; what follows is one batch
+            for (Path p : new Path[] {notes.resolve("doc.txt"), src.resolve("single.bin")}) {
+                FileTime t = Files.getLastModifiedTime(p);
+                Files.write(p, bytes(rnd, (int) Files.size(p)));
+                Files.setLastModifiedTime(p, t);
+            }
+            Files.move(notes, src.resolve("notes-moved"));
+            Files.move(src.resolve("single.bin"), src.resolve("single-moved.bin"));
+            List<String> differences = List.of("not compared yet");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!differences.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+                differences = Conformance.compare(src, dst);
+            }
+            assertTrue(differences.isEmpty(), differences::toString);
         }
     }
 
