@@ -90,6 +90,8 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
         /** Regular files that appeared without being written (a rename or a link), with their size. */
         private final Map<String, Long> appeared = new LinkedHashMap<>();
         private final Set<String> written = new HashSet<>();
+        /** Every path this batch saw deleted, gone or already replaced when the event arrived. */
+        private final Set<String> deletedHere = new HashSet<>();
         /** Deleted paths that were gone when their event arrived. */
         private final Set<String> gone = new LinkedHashSet<>();
         /** The hard-linked files (by key) this batch may have changed through one of their names. */
@@ -132,6 +134,7 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
         private void addPath(String type, String rel) {
             boolean create = "CREATE".equals(type);
             if ("DELETE".equals(type)) {
+                deletedHere.add(rel);
                 if (directories.deleted(rel) && now(source.resolve(rel)) == null) {
                     unpairedDirectories.add(rel);
                 }
@@ -168,7 +171,12 @@ public class ChangeSetAggregation implements AggregationStrategy, Predicate {
             }
             if (now != null && now.directory() && create) {
                 String from = directories.created(rel, now.key());
-                if (from != null) {
+                if (from != null && deletedHere.contains(rel)) {
+                    // moved onto a path this batch deleted: the target still has the old entry there (a symlink
+                    // would take the move's session somewhere else), so it goes whole, replacing it
+                    paths.add(from);
+                    trees.add(rel);
+                } else if (from != null) {
                     moves.put(rel, from);
                     unpairedDirectories.remove(from);
                     // due at once: what follows is mostly the watcher walking the moved tree, which the move's own
