@@ -48,9 +48,10 @@ class MirrorObserveTest {
                 "mirror.targets", daemon.url("m"), "mirror.daemon.enabled", "false",
                 "camel.management.port", String.valueOf(httpPort), "mirror.health.max-lag", "2s",
                 "mirror.retry-max-delay-ms", "500", "mirror.verify-interval", "0"));
-        Main main = MirrorMain.create(settings, System.out);
-        main.start();
-        try {
+        Main main = null;
+        try { // the daemon is stopped whatever fails, the mirror's start included
+            main = MirrorMain.create(settings, System.out);
+            main.start();
             String target = "127.0.0.1:" + rsyncPort + "/m";
             await(200, "health", body -> body.contains("\"UP\""));
             await(200, "metrics", body -> value(body, "mirror_full_syncs_total", target) >= 1);
@@ -71,7 +72,9 @@ class MirrorObserveTest {
             assertEquals("waits for the target", Files.readString(dst.resolve("while-down.txt")));
             await(200, "metrics", body -> value(body, "mirror_lag_seconds", target) == 0);
         } finally {
-            main.stop();
+            if (main != null) {
+                main.stop();
+            }
             daemon.close();
         }
     }

@@ -42,8 +42,9 @@ class MirrorRoutesReloadTest {
                 "mirror.routes-directory", routes.toString(), "mirror.retry-max-delay-ms", "500",
                 "mirror.verify-interval", "0", "camel.server.port", String.valueOf(RsyncDaemon.freePort()),
                 "camel.management.port", String.valueOf(RsyncDaemon.freePort())));
-        Main main = MirrorMain.create(settings, System.out);
+        Main main = null;
         try (LogCapture reloads = LogCapture.of(org.apache.camel.support.RouteWatcherReloadStrategy.class)) {
+            main = MirrorMain.create(settings, System.out); // inside: the daemon is stopped whatever fails
             main.start();
             MirrorTrees.awaitSame(src, dst, 30_000);
 
@@ -65,7 +66,9 @@ class MirrorRoutesReloadTest {
             MirrorTrees.awaitSame(src, dst, 30_000);
             assertTrue(Files.exists(dst.resolve("later.txt")));
         } finally {
-            main.stop();
+            if (main != null) {
+                main.stop();
+            }
             daemon.close();
         }
     }

@@ -41,11 +41,12 @@ class MirrorStatusPageTest {
                 "camel.server.port", String.valueOf(pagePort),
                 "camel.management.port", String.valueOf(RsyncDaemon.freePort()), "mirror.status.sample-ms", "200",
                 "mirror.retry-max-delay-ms", "500", "mirror.verify-interval", "0"));
-        Main main = MirrorMain.create(settings, System.out);
-        main.start();
+        Main main = null;
         String page = "http://127.0.0.1:" + pagePort + "/";
         String target = "127.0.0.1:" + rsyncPort + "/m";
-        try {
+        try { // the daemon is stopped whatever fails, the mirror's start included
+            main = MirrorMain.create(settings, System.out);
+            main.start();
             awaitPage(page, d -> d.contains(target) && d.contains("state ok") && d.contains("watching")
                     && d.contains("full sync, 1 files"));
             Files.writeString(src.resolve("report.txt"), "a change\n");
@@ -63,7 +64,9 @@ class MirrorStatusPageTest {
             chromium(List.of("--window-size=1100,700", "--screenshot=" + shot, page));
             assertTrue(Files.size(shot) > 1000, "a screenshot of the page");
         } finally {
-            main.stop();
+            if (main != null) {
+                main.stop();
+            }
             daemon.close();
         }
     }
