@@ -1,7 +1,5 @@
 package io.camelrsync.mirror;
 
-import static org.junit.jupiter.api.Assertions.fail;
-
 import io.camelrsync.testing.NameBytes;
 import io.camelrsync.testing.RsyncDaemon;
 import java.nio.charset.StandardCharsets;
@@ -11,7 +9,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -58,36 +55,36 @@ class MirrorHardLinksTest {
                 settings.put("mirror.targets", daemon.url("m"));
             }
             try (MirrorRun run = MirrorRun.start(settings)) {
-                awaitIdentical(src, dst, "the start-up sync");
+                MirrorTrees.awaitIdentical(src, dst, "the start-up sync");
 
                 rewriteKeepingMtime(a, rnd);
-                awaitIdentical(src, dst, "a same-size rewrite through one name, its mtime set back");
+                MirrorTrees.awaitIdentical(src, dst, "a same-size rewrite through one name, its mtime set back");
 
                 rewriteKeepingMtime(b, rnd);
                 Files.delete(b);
-                awaitIdentical(src, dst, "a rewrite through a name deleted at once");
+                MirrorTrees.awaitIdentical(src, dst, "a rewrite through a name deleted at once");
 
                 Path d = Files.createLink(src.resolve("d.txt"), a); // a link the index has not seen
-                awaitIdentical(src, dst, "a new link");
+                MirrorTrees.awaitIdentical(src, dst, "a new link");
                 rewriteKeepingMtime(d, rnd);
-                awaitIdentical(src, dst, "a rewrite through the new link");
+                MirrorTrees.awaitIdentical(src, dst, "a rewrite through the new link");
 
                 Path tmp = src.resolve(".d.tmp");
                 Files.write(tmp, bytes(rnd));
                 Files.move(tmp, d, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                awaitIdentical(src, dst, "a link broken by a file renamed over it");
+                MirrorTrees.awaitIdentical(src, dst, "a link broken by a file renamed over it");
 
                 Files.write(a, bytes(rnd), StandardOpenOption.APPEND);
-                awaitIdentical(src, dst, "a write to the last name of a group");
+                MirrorTrees.awaitIdentical(src, dst, "a write to the last name of a group");
 
                 // a name that is not UTF-8: its events name its directory, listed whole, and a's name must come too
                 Files.createDirectories(src.resolve("odd"));
-                awaitIdentical(src, dst, "a new directory");
+                MirrorTrees.awaitIdentical(src, dst, "a new directory");
                 Path odd = NameBytes.child(src.resolve("odd"), "bad-\377".getBytes(StandardCharsets.ISO_8859_1));
                 Files.createLink(odd, a);
-                awaitIdentical(src, dst, "a link with a name that is not UTF-8");
+                MirrorTrees.awaitIdentical(src, dst, "a link with a name that is not UTF-8");
                 rewriteKeepingMtime(odd, rnd);
-                awaitIdentical(src, dst, "a rewrite through a name that is not UTF-8");
+                MirrorTrees.awaitIdentical(src, dst, "a rewrite through a name that is not UTF-8");
             }
         }
     }
@@ -97,18 +94,6 @@ class MirrorHardLinksTest {
         FileTime before = Files.getLastModifiedTime(file);
         Files.write(file, bytes(rnd), StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
         Files.setLastModifiedTime(file, before);
-    }
-
-    private static void awaitIdentical(Path src, Path dst, String what) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        List<String> differences = Conformance.compare(src, dst);
-        while (!differences.isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-            differences = Conformance.compare(src, dst);
-        }
-        if (!differences.isEmpty()) {
-            fail("after " + what + " the target differs: " + differences);
-        }
     }
 
     private static byte[] bytes(Random rnd) {

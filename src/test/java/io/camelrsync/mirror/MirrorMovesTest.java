@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -133,13 +132,7 @@ class MirrorMovesTest {
             }
             Files.move(notes, src.resolve("notes-moved"));
             Files.move(src.resolve("single.bin"), src.resolve("single-moved.bin"));
-            List<String> differences = List.of("not compared yet");
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (!differences.isEmpty() && System.nanoTime() < deadline) {
-                Thread.sleep(200);
-                differences = Conformance.compare(src, dst);
-            }
-            assertTrue(differences.isEmpty(), differences::toString);
+            MirrorTrees.awaitIdentical(src, dst, "the writes and the moves");
         }
     }
 
@@ -167,13 +160,7 @@ class MirrorMovesTest {
             Thread.sleep(1000); // the start-up sync's batch is done; what follows is one batch
             Files.delete(src.resolve("d"));
             Files.move(x, src.resolve("d"));
-            List<String> differences = List.of("not compared yet");
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (!differences.isEmpty() && System.nanoTime() < deadline) {
-                Thread.sleep(200);
-                differences = Conformance.compare(src, dst);
-            }
-            assertTrue(differences.isEmpty(), differences::toString);
+            MirrorTrees.awaitIdentical(src, dst, "the move onto the replaced symlink");
         }
     }
 

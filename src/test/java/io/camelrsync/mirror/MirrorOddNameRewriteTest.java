@@ -1,7 +1,5 @@
 package io.camelrsync.mirror;
 
-import static org.junit.jupiter.api.Assertions.fail;
-
 import io.camelrsync.testing.NameBytes;
 import io.camelrsync.testing.RsyncDaemon;
 import java.nio.charset.StandardCharsets;
@@ -10,7 +8,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -38,29 +35,17 @@ class MirrorOddNameRewriteTest {
         try (RsyncDaemon daemon = RsyncDaemon.start(work.resolve("daemon"), RsyncDaemon.module("m", dst))) {
             settings.put("mirror.targets", daemon.url("m"));
             try (MirrorRun run = MirrorRun.start(settings)) {
-                awaitIdentical(src, dst, "the start-up sync");
+                MirrorTrees.awaitIdentical(src, dst, "the start-up sync");
                 Path bad = NameBytes.child(src, "bad-\377\376".getBytes(StandardCharsets.ISO_8859_1));
                 Files.createDirectories(bad.resolve("sub"));
                 Path y = bad.resolve("sub").resolve("y");
                 Files.write(y, bytes(rnd));
-                awaitIdentical(src, dst, "a new top-level directory whose name is not UTF-8");
+                MirrorTrees.awaitIdentical(src, dst, "a new top-level directory whose name is not UTF-8");
                 FileTime before = Files.getLastModifiedTime(y);
                 Files.write(y, bytes(rnd), StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
                 Files.setLastModifiedTime(y, before);
-                awaitIdentical(src, dst, "a same-size rewrite below it, its mtime set back");
+                MirrorTrees.awaitIdentical(src, dst, "a same-size rewrite below it, its mtime set back");
             }
-        }
-    }
-
-    private static void awaitIdentical(Path src, Path dst, String what) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        List<String> differences = Conformance.compare(src, dst);
-        while (!differences.isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-            differences = Conformance.compare(src, dst);
-        }
-        if (!differences.isEmpty()) {
-            fail("after " + what + " the target differs: " + differences);
         }
     }
 

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Comparator;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
@@ -36,6 +37,22 @@ public final class MirrorTrees {
                 throw new AssertionError(what + " within " + timeoutMillis + " ms");
             }
             Thread.sleep(50);
+        }
+    }
+
+    /**
+     * Waits (at most 20 s) until source and target are identical entry by entry, contents, modes, mtimes and
+     * hard-link groups included, and names byte for byte (Conformance.compare); else fails with the differences.
+     */
+    static void awaitIdentical(Path source, Path target, String what) throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        List<String> differences = Conformance.compare(source, target);
+        while (!differences.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            differences = Conformance.compare(source, target);
+        }
+        if (!differences.isEmpty()) {
+            throw new AssertionError("after " + what + " the target differs: " + differences);
         }
     }
 
