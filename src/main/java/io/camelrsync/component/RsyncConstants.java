@@ -33,13 +33,17 @@ public final class RsyncConstants {
     @Metadata(label = "producer", description = "rsync's exit code: 0, or 23/24 when some files could not be sent"
             + " or vanished (other failures throw).", javaType = "int")
     public static final String EXIT_CODE = "CamelRsyncExitCode";
-    @Metadata(label = "producer", description = "Paths the target created or updated (content or attributes), as"
-            + " rsync -i lists them: directories end with /, the top directory is ./.",
-            javaType = "java.util.List<String>")
+    @Metadata(description = "Paths the target (producer) or the daemon (consumer: relative to the module's path)"
+            + " created or updated, content or attributes, as rsync -i lists them: directories end with /, the top"
+            + " directory is ./.", javaType = "java.util.List<String>")
     public static final String UPDATED_PATHS = "CamelRsyncUpdatedPaths";
-    @Metadata(label = "producer", description = "Paths the target deleted (--delete), as the daemon reported them.",
-            javaType = "java.util.List<String>")
+    @Metadata(description = "Paths the target (producer) or the daemon (consumer: relative to the module's path)"
+            + " deleted (--delete).", javaType = "java.util.List<String>")
     public static final String DELETED_PATHS = "CamelRsyncDeletedPaths";
+    @Metadata(label = "consumer", description = "False when the push changed more paths than the daemon keeps names"
+            + " of (8 Mi characters): both path headers are then empty, and only a full sync can tell what changed.",
+            javaType = "boolean")
+    public static final String PATHS_COMPLETE = "CamelRsyncPathsComplete";
 
     private RsyncConstants() {
     }

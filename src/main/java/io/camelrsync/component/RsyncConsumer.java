@@ -15,7 +15,9 @@ import org.slf4j.LoggerFactory;
 /**
  * An rsync daemon inside a route: serves the modules of an rsyncd.conf to pushing clients (TLS only, for
  * rsync-ssl, when the endpoint has TLS options), and turns each finished session into one exchange describing
- * what arrived (module, user, peer, files, bytes, deletions).
+ * what arrived (module, user, peer, files, bytes, deletions, the paths it changed). A session that failed part way
+ * is an exchange that failed, with the same headers for what it changed before that (bridgeErrorHandler routes
+ * it to the route's onException, where a relay forwards those paths).
  */
 public class RsyncConsumer extends DefaultConsumer {
     private static final Logger LOG = LoggerFactory.getLogger(RsyncConsumer.class);
@@ -105,6 +107,9 @@ public class RsyncConsumer extends DefaultConsumer {
                 in.setHeader(RsyncConstants.LITERAL_BYTES, s.stats().literalBytes);
                 in.setHeader(RsyncConstants.MATCHED_BYTES, s.stats().matchedBytes);
                 in.setHeader(RsyncConstants.DELETED_FILES, s.stats().deleted());
+                in.setHeader(RsyncConstants.UPDATED_PATHS, s.stats().changes.updated());
+                in.setHeader(RsyncConstants.DELETED_PATHS, s.stats().changes.deleted());
+                in.setHeader(RsyncConstants.PATHS_COMPLETE, s.stats().changes.complete());
             }
             if (s.failure() != null) {
                 exchange.setException(s.failure());

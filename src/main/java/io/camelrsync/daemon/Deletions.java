@@ -120,6 +120,9 @@ final class Deletions {
         } else {
             stats.deletedOther++;
         }
+        if (!dryRun) {
+            stats.changes.deleted(n.rel, a.isDirectory());
+        }
         byte[] b = Names.encode(n.rel);
         mux.sendMessage(MessageCode.DELETED, a.isDirectory() ? Arrays.copyOf(b, b.length + 1) : b);
         return true;

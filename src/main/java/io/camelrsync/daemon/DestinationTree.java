@@ -446,12 +446,12 @@ final class DestinationTree implements AutoCloseable {
     }
 
     /** Makes {@code member} a hard link to {@code first}, replacing whatever is there in one rename. */
-    void hardLink(String memberRel, Node first) throws IOException {
+    boolean hardLink(String memberRel, Node first) throws IOException {
         makeParents(memberRel);
         try (Node member = locate(memberRel, false)) {
             Stat a = member.stat();
             if (a != null && a.isRegular() && a.sameFile(first.stat())) {
-                return;
+                return false;
             }
             if (a != null && a.isDirectory()) {
                 deleteTree(member, a);
@@ -466,6 +466,7 @@ final class DestinationTree implements AutoCloseable {
                 member.dir.unlink(tmp);
                 throw ex;
             }
+            return true;
         }
     }
 

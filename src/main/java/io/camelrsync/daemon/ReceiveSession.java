@@ -137,6 +137,11 @@ public final class ReceiveSession {
         this.dryRun = args.dryRun();
     }
 
+    /** What the session did so far: all of it once run returned, the part before the failure when it threw. */
+    public ReceiveStats stats() {
+        return stats;
+    }
+
     public ReceiveStats run(InputStream in, OutputStream socketOut) throws IOException {
         int protocol = request.protocol();
         OutputStream rawOut = new BufferedOutputStream(socketOut, 64 * 1024);
@@ -561,6 +566,7 @@ public final class ReceiveSession {
     private Dir destination(MultiplexWriter mux, Dir module) throws IOException {
         String first = args.paths().isEmpty() ? request.module().name() : args.paths().get(0);
         List<String> parts = destinationParts();
+        stats.changes.prefix(parts);
         Dir d = module.retain();
         try {
             for (int i = 0; i < parts.size(); i++) {
@@ -669,6 +675,7 @@ public final class ReceiveSession {
                 if (type == FileEntry.S_IFDIR) {
                     Stat was = dst.stat();
                     if (tree.makeDirectory(dst) || (i == 0 && createdDestination)) { // FLAG_DIR_CREATED
+                        changed(i);
                         itemize(out, i, tryDestsNon(e, dst)); // an alt dir changes only what is reported
                     } else if (was != null) { // generator.c itemize: what is about to change (time, mode, ids)
                         itemize(out, i, tree.reportFlags(e, was, 0));
@@ -777,16 +784,26 @@ public final class ReceiveSession {
     /** tryDestsNon: the entry is not created here (it was linked, or compared away). */
     private static final int SKIP = -1;
 
-    /** Tells the client what was created without a transfer (generator.c itemize), for its -v and -i output. */
-    private static void itemizeNew(WireOutput out, int ndx) throws IOException {
-        itemize(out, ndx, NEW);
-    }
-
-    /** generator.c itemize: sent when the client would show it (-vv and -ii extras are not sent). */
-    private static void itemize(WireOutput out, int ndx, int iflags) throws IOException {
+    /**
+     * generator.c itemize: sent when the client would show it (-vv and -ii extras are not sent); what it shows
+     * is a change, recorded for a relay.
+     */
+    private void itemize(WireOutput out, int ndx, int iflags) throws IOException {
         if ((iflags & SIGNIFICANT) != 0) {
+            changed(ndx);
             out.writeNdx(ndx);
             out.writeShortInt(iflags);
+        }
+    }
+
+    /** Records the entry as changed here (a relay forwards it), unless this is a dry run. */
+    private void changed(int ndx) {
+        changed(list.sorted[ndx]);
+    }
+
+    private void changed(Entry e) {
+        if (!dryRun) {
+            stats.changes.updated(e.path(), e.isDirectory());
         }
     }
 
@@ -835,6 +852,9 @@ public final class ReceiveSession {
         }
         try (AltMatch basisAlt = alt) {
             if (regular && !args.ignoreTimes() && a.size() == e.size() && unchanged(tree, dst, e, a.mtimeSeconds())) {
+                if ((tree.reportFlags(e, a, 0) & SIGNIFICANT) != 0) {
+                    changed(ndx); // its mode, owner or time is set below
+                }
                 if (!dryRun) {
                     tree.applyAttributes(dst, e, a);
                     linkGroup(ndx, dst);
@@ -914,12 +934,14 @@ public final class ReceiveSession {
                 if (alts.kind == AltDests.Kind.COMPARE) {
                     if (a != null && !dryRun) {
                         tree.remove(dst, false);
+                        changed(ndx); // gone from here: a relay deletes it too
                     }
                     return AltOutcome.COMPARED_AWAY; // itemized with nothing that differs: nothing to send
                 }
                 if (dryRun || tree.linkFrom(m.node(), m.stat(), dst)) {
                     if (!dryRun) {
                         stats.linkedFiles++;
+                        changed(ndx);
                         linkGroup(ndx, dst);
                     }
                     return AltOutcome.DONE; // hard_link_one: reported at -vv/-ii only, which are not sent
@@ -980,7 +1002,11 @@ public final class ReceiveSession {
                 if (alts.kind == AltDests.Kind.COMPARE || dryRun) {
                     return SKIP;
                 }
-                return tree.linkFrom(m.node(), m.stat(), dst) ? SKIP : 0;
+                if (tree.linkFrom(m.node(), m.stat(), dst)) {
+                    changed(e);
+                    return SKIP;
+                }
+                return 0;
             }
             int iflags = ItemFlags.LOCAL_CHANGE | (type == FileEntry.S_IFDIR ? 0 : ItemFlags.REPORT_CHANGE);
             return iflags | tree.reportFlags(e, m.stat(), iflags);
@@ -1111,6 +1137,7 @@ public final class ReceiveSession {
     /** Asks for the file with block sums of {@code basis} (at {@code node}), or of nothing when it is null. */
     private void request(WireOutput out, int ndx, int iflags, SumHead head, Basis basis, DestinationTree.Node node)
             throws IOException {
+        changed(ndx);
         if (basis == null) {
             pending.put(ndx, new Pending(head, null));
             writeItem(out, ndx, iflags, null);
@@ -1344,12 +1371,12 @@ public final class ReceiveSession {
             return;
         }
         int first = list.groupOf(leader);
-        if (first != leader) {
-            tree.hardLink(list.sorted[first].path(), leaderNode);
+        if (first != leader && tree.hardLink(list.sorted[first].path(), leaderNode)) {
+            changed(first);
         }
         for (int member : list.membersOf(first)) {
-            if (member != leader) {
-                tree.hardLink(list.sorted[member].path(), leaderNode);
+            if (member != leader && tree.hardLink(list.sorted[member].path(), leaderNode)) {
+                changed(member);
             }
         }
     }

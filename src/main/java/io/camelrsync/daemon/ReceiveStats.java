@@ -14,6 +14,8 @@ public final class ReceiveStats {
     public int deletedSymlinks;
     public int deletedOther;
     public int errors;
+    /** What the push changed, by name (bounded), for a relay to forward. */
+    public final ChangedPaths changes = new ChangedPaths();
 
     public int deleted() {
         return deletedFiles + deletedDirs + deletedSymlinks + deletedOther;

@@ -18,7 +18,9 @@ public final class EmbeddedTarget {
         Path source = Path.of(settings.get("mirror.source")).toAbsolutePath().normalize();
         Path mirror = Path.of(settings.get("mirror.daemon.path")).toAbsolutePath().normalize();
         Path config = Path.of(settings.get("mirror.daemon.config")).toAbsolutePath().normalize();
-        Files.createDirectories(source);
+        if (settings.keySet().stream().noneMatch(k -> k.startsWith("mirror.syncs["))) {
+            Files.createDirectories(source); // the embedded default's drop box; syncs name sources that exist
+        }
         Files.createDirectories(mirror);
         if (!Files.exists(config)) {
             Files.createDirectories(config.getParent());
@@ -33,6 +35,10 @@ public final class EmbeddedTarget {
                     + "    munge symlinks = no\n"
                     // as root, a module writes as nobody unless told otherwise; keep the files' owners instead
                     + (root ? "    uid = root\n    gid = root\n" : ""));
+        }
+        if (settings.keySet().stream().anyMatch(k -> k.startsWith("mirror.syncs["))) {
+            return "camel-rsync mirror: our daemon on " + settings.get("mirror.daemon.address") + ":"
+                    + settings.get("mirror.daemon.port") + " serves the modules of " + config;
         }
         return "camel-rsync mirror: drop files into " + source + " - they appear in " + mirror + " (our daemon on "
                 + settings.get("mirror.daemon.address") + ":" + settings.get("mirror.daemon.port") + ", module"

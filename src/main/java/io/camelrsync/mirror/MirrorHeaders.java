@@ -7,6 +7,8 @@ package io.camelrsync.mirror;
 public final class MirrorHeaders {
     /** The target's label for logs: host:port/module. */
     public static final String TARGET = "MirrorTarget";
+    /** The sync the target belongs to (mirror.syncs[NAME], or "default"). */
+    public static final String SYNC = "MirrorSync";
     /** The target's queue (mirror-queue:N): where an escalated full sync goes. */
     public static final String QUEUE = "MirrorQueue";
     /** True on a verify: a full sync whose fixes are reported as paths the mirror had let go out of date. */

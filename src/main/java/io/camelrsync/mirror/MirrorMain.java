@@ -29,11 +29,13 @@ public final class MirrorMain {
         Map<String, String> settings = MirrorSettings.load(overrides);
         // camel-main gets the same layered settings every other part read (file, environment, -D, command line)
         Map<String, String> props = new LinkedHashMap<>(settings);
-        if (Boolean.parseBoolean(settings.get("mirror.daemon.enabled"))) {
-            out.println(EmbeddedTarget.prepare(settings));
+        boolean daemon = Boolean.parseBoolean(settings.get("mirror.daemon.enabled"));
+        if (daemon) {
+            out.println(EmbeddedTarget.prepare(settings)); // before the syncs: a relay reads the daemon's config
         }
-        List<MirrorTargets.Target> targets = MirrorTargets.of(settings);
-        props.putAll(MirrorTargets.properties(targets));
+        List<MirrorSyncs.Sync> syncs = MirrorSyncs.of(settings);
+        props.putAll(MirrorSyncs.properties(syncs));
+        props.put("mirror.sources", MirrorSyncs.sources(syncs));
         if (DEFAULT_ROUTES.equals(props.get(ROUTES))) { // a pattern of the user's own (more routes) stays theirs
             Path dir = routesDirectory(settings.get("mirror.routes-directory"));
             props.put(ROUTES, dir != null ? "file:" + dir + "/*.camel.yaml" : DEFAULT_ROUTES);
@@ -46,15 +48,22 @@ public final class MirrorMain {
                 props.putIfAbsent("camel.main.routes-reload-remove-all-routes", "false");
             }
         }
-        for (MirrorTargets.Target t : targets) {
-            out.println("camel-rsync mirror: " + settings.get("mirror.source") + " -> " + t.label());
+        for (MirrorSyncs.Sync s : syncs) {
+            for (MirrorSyncs.Target t : s.targets()) {
+                out.println("camel-rsync mirror: " + (syncs.size() > 1 ? s.name() + ": " : "")
+                        + (s.relay() != null ? "relay of module " + s.relay() + " (" + s.source() + ")" : s.source())
+                        + " -> " + t.label());
+            }
         }
         Main main = new Main();
         props.forEach(main::addOverrideProperty);
+        for (MirrorSyncs.Sync s : syncs) {
+            MirrorSyncs.bind(s, main::bind);
+        }
+        main.bind("mirrorReload", new MirrorReload()); // each sync's routes follow a reload of their templates
         return main;
     }
 
-    /** routes/ under camelrsync.home (set by bin/camel-rsync) when present, else the routes inside the jar. */
     /**
      * mirror.routes-directory when set, else routes/ under camelrsync.home (set by bin/camel-rsync) when there is
      * one, else null (the routes inside the jar).

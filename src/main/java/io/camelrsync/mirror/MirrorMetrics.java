@@ -52,6 +52,8 @@ public class MirrorMetrics implements CamelContextAware, Processor {
     /** One target's numbers. */
     private final class Target {
         final String label;
+        /** The sync it belongs to (mirror.syncs[NAME]); set by its first batch. */
+        volatile String sync = MirrorSyncs.DEFAULT;
         final Counter batches;
         final Counter files;
         final Counter literalBytes;
@@ -174,6 +176,7 @@ public class MirrorMetrics implements CamelContextAware, Processor {
             String state = !t.lastError.isEmpty() ? "failing" : lag > maxLag.toMillis() ? "behind"
                     : !t.synced ? "syncing" : "ok";
             b.append(i == 0 ? "" : ",").append("{\"target\":").append(quote(t.label))
+                    .append(",\"sync\":").append(quote(t.sync))
                     .append(",\"state\":\"").append(state).append('"')
                     .append(",\"lagSeconds\":").append(lag / 1000.0)
                     .append(",\"pendingPaths\":").append((long) t.pendingPaths())
@@ -237,7 +240,12 @@ public class MirrorMetrics implements CamelContextAware, Processor {
 
     private Target target(Message in) {
         String label = in.getHeader(MirrorHeaders.TARGET, "unknown", String.class);
-        return targets().computeIfAbsent(label, Target::new);
+        Target t = targets().computeIfAbsent(label, Target::new);
+        String sync = in.getHeader(MirrorHeaders.SYNC, String.class);
+        if (sync != null) {
+            t.sync = sync;
+        }
+        return t;
     }
 
     private synchronized Map<String, Target> targets() {
@@ -336,8 +344,12 @@ public class MirrorMetrics implements CamelContextAware, Processor {
         });
     }
 
+    /** True when every sync's feed (its watch, or a relay's route) runs. */
     private static boolean watchRunning(CamelContext ctx) {
-        return ctx.getRouteController().getRouteStatus("mirror-watch") == ServiceStatus.Started;
+        List<String> feeds = ctx.getRoutes().stream().map(r -> r.getRouteId())
+                .filter(id -> id.startsWith("mirror-watch-") || id.startsWith("mirror-relay-")).toList();
+        return !feeds.isEmpty() && feeds.stream()
+                .allMatch(id -> ctx.getRouteController().getRouteStatus(id) == ServiceStatus.Started);
     }
 
     /** A health check of the mirror's, readiness and liveness as given. */

@@ -52,7 +52,7 @@ public class TargetProbe implements Processor, CamelContextAware {
         return context != null && (context.isStopping() || context.isStopped());
     }
 
-    /** host:port of a target label (host:port/module, see MirrorTargets); null when it names none. */
+    /** host:port of a target label (host:port/module, see MirrorSyncs); null when it names none. */
     static InetSocketAddress address(String label) {
         if (label == null || label.indexOf('/') < 0) {
             return null;

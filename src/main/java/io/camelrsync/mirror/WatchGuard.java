@@ -24,6 +24,7 @@ import java.util.logging.Logger;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.Route;
+import org.apache.camel.ServiceStatus;
 import org.apache.camel.support.RoutePolicySupport;
 import org.slf4j.LoggerFactory;
 
@@ -61,16 +62,15 @@ public class WatchGuard extends RoutePolicySupport {
         });
     }
 
-    /** The route of routes/mirror.camel.yaml that hands every target a full sync. */
-    private static final String FULL_SYNC_URI = "direct:mirror-full-sync";
-
+    /** The sync whose watch this guards: its mirror-full-sync route hands every target of it a full sync. */
+    private String sync = MirrorSyncs.DEFAULT;
     private Path source;
     private DirectoryIndex directories;
     private long maxUserWatches;
     private final AtomicInteger recoveries = new AtomicInteger();
     /** Recovery restarts the watch route, which must not happen on the watcher's own thread. */
     private final ScheduledExecutorService recoverer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "mirror-watch-recovery");
+        Thread t = new Thread(r, "mirror-watch-recovery-" + sync);
         t.setDaemon(true);
         return t;
     });
@@ -79,6 +79,8 @@ public class WatchGuard extends RoutePolicySupport {
     private long firstRequestNanos;
     private String recoveryReason;
     private volatile Route route;
+    /** Why the watch route is being restarted (a recovery), for the full sync that follows its start. */
+    private volatile String restartReason;
     private volatile Object rootIdentity;
     private volatile boolean rootMissing;
     /** Watches the root's parent for the root's own deletion and creation, which the root's watch cannot see. */
@@ -105,6 +107,38 @@ public class WatchGuard extends RoutePolicySupport {
             closeParentWatch();
         }
         ACTIVE.add(this);
+        String reason = restartReason;
+        restartReason = null;
+        recoverer.execute(() -> fullSyncOnceStarted(route, reason == null ? "start-up" : reason));
+    }
+
+    /**
+     * The full sync that follows every start of the watch (the mirror's, a reload of its routes, a recovery): sent
+     * once the route has started, so that the watch was registered before the sync reads the tree; a change in
+     * between is then seen by one or the other.
+     */
+    private void fullSyncOnceStarted(Route r, String reason) {
+        CamelContext ctx = r.getCamelContext();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (ctx.getRouteController().getRouteStatus(r.getRouteId()) != ServiceStatus.Started) {
+            if (System.nanoTime() > deadline || route != r || ctx.isStopping() || ctx.isStopped()) {
+                return; // stopped or replaced meanwhile: its next start sends one
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        ProducerTemplate template = ctx.createProducerTemplate();
+        try {
+            template.sendBody("direct:mirror-full-sync-" + sync, reason);
+        } catch (RuntimeException e) {
+            LOG.error("the full sync after the watch of {} started could not be queued: {}", source, e.toString());
+        } finally {
+            template.stop();
+        }
     }
 
     @Override
@@ -220,28 +254,14 @@ public class WatchGuard extends RoutePolicySupport {
             checkSource();
             CamelContext ctx = r.getCamelContext();
             ctx.getRouteController().stopRoute(r.getRouteId());
+            recoveries.incrementAndGet();
+            LOG.warn("{}: sending every target a full sync of {}", reason, source);
+            restartReason = reason; // the restart's full sync (onStart) is this recovery's
             ctx.getRouteController().startRoute(r.getRouteId());
-            fullSync(reason);
         } catch (Exception e) {
             LOG.error("cannot watch {} again ({}); the next check of the source root retries", source,
                     e.toString());
             rootIdentity = null;
-        }
-    }
-
-    /** Sends every target a full sync; pending change sets merge into it. */
-    public void fullSync(String reason) {
-        Route r = route;
-        if (r == null) {
-            return;
-        }
-        recoveries.incrementAndGet();
-        LOG.warn("{}: sending every target a full sync of {}", reason, source);
-        ProducerTemplate template = r.getCamelContext().createProducerTemplate();
-        try {
-            template.sendBody(FULL_SYNC_URI, reason);
-        } finally {
-            template.stop();
         }
     }
 
@@ -270,6 +290,14 @@ public class WatchGuard extends RoutePolicySupport {
 
     public void setSource(String source) {
         this.source = Path.of(source).toAbsolutePath().normalize();
+    }
+
+    public void setSync(String sync) {
+        this.sync = sync;
+    }
+
+    public String getSync() {
+        return sync;
     }
 
     public String getSource() {

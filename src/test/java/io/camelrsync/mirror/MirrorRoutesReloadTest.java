@@ -25,6 +25,14 @@ class MirrorRoutesReloadTest {
     @TempDir
     Path work;
 
+    static void awaitNewRoute(Main main, String id, org.apache.camel.Route before) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (main.getCamelContext().getRoute(id) == before || main.getCamelContext().getRoute(id) == null) {
+            assertTrue(System.nanoTime() < deadline, id + " was not made again after the reload");
+            Thread.sleep(20);
+        }
+    }
+
     @Test
     @Timeout(value = 150, unit = TimeUnit.SECONDS)
     void anEditedRouteFileIsLoadedWhileTheMirrorRunsAndNoChangeIsLost() throws Exception {
@@ -48,6 +56,7 @@ class MirrorRoutesReloadTest {
             main.start();
             MirrorTrees.awaitSame(src, dst, 30_000);
 
+            org.apache.camel.Route watchBefore = main.getCamelContext().getRoute("mirror-watch-default");
             daemon.close(); // a change waits in the target's queue while the routes are replaced
             Files.writeString(src.resolve("waiting.txt"), "made while the target was down");
             Thread.sleep(300);
@@ -55,13 +64,15 @@ class MirrorRoutesReloadTest {
             Files.writeString(routes.resolve("mirror.camel.yaml"), yaml.replace(
                     "# The live mirror, every hop in one place.", "# The live mirror, every hop in one place; edited."));
             reloads.await(Level.INFO, "Routes reloaded", 30_000);
+            // the routes made from templates are made again, from the reloaded file: an edit applies to them too
+            awaitNewRoute(main, "mirror-watch-default", watchBefore);
             Files.writeString(src.resolve("after.txt"), "made after the reload");
 
             daemon = RsyncDaemon.start(work.resolve("daemon"), RsyncDaemon.module("m", dst), port);
             MirrorTrees.awaitSame(src, dst, 30_000);
             assertEquals("made while the target was down", Files.readString(dst.resolve("waiting.txt")));
             assertEquals(ServiceStatus.Started, main.getCamelContext().getRouteController()
-                    .getRouteStatus("mirror-watch"));
+                    .getRouteStatus("mirror-watch-default"));
             Files.writeString(src.resolve("later.txt"), "the reloaded watch sees it");
             MirrorTrees.awaitSame(src, dst, 30_000);
             assertTrue(Files.exists(dst.resolve("later.txt")));
