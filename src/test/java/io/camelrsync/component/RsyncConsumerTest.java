@@ -31,7 +31,9 @@ class RsyncConsumerTest extends CamelTestSupport {
         }
         Files.createDirectories(work.resolve("inbox"));
         Path conf = work.resolve("rsyncd.conf");
-        Files.writeString(conf, "[inbox]\npath = " + work.resolve("inbox") + "\nread only = no\nuid = root\ngid = root\n");
+        Files.createDirectories(work.resolve("changes"));
+        Files.writeString(conf, "[inbox]\npath = " + work.resolve("inbox") + "\nread only = no\nuid = root\ngid = root\n"
+                + "[changes]\npath = " + work.resolve("changes") + "\nread only = no\nuid = root\ngid = root\n");
         return new RouteBuilder() {
             @Override
             public void configure() {
@@ -41,6 +43,7 @@ class RsyncConsumerTest extends CamelTestSupport {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(60)
     void eachPushBecomesAnExchange() throws Exception {
         MockEndpoint arrived = getMockEndpoint("mock:arrived");
         arrived.expectedMessageCount(1);
@@ -59,5 +62,43 @@ class RsyncConsumerTest extends CamelTestSupport {
         assertEquals(2, e.getIn().getHeader(RsyncConstants.FILES_TRANSFERRED, Integer.class));
         assertTrue(e.getIn().getHeader(RsyncConstants.LITERAL_BYTES, Long.class) >= 13);
         assertSameTree(work.resolve("src"), work.resolve("inbox"));
+    }
+
+    /** What a push changed, by name below the module's path: what a relay forwards. */
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void headersNameThePathsThePushChangedAndDeleted() throws Exception {
+        MockEndpoint arrived = getMockEndpoint("mock:arrived");
+        arrived.expectedMessageCount(2);
+        Path src = Files.createDirectories(work.resolve("paths-src/a"));
+        Files.writeString(src.resolve("x"), "x");
+        Files.writeString(work.resolve("paths-src/b"), "b");
+        Files.writeString(work.resolve("paths-src/same"), "untouched");
+        Files.writeString(work.resolve("paths-src/mode"), "chmod only");
+        Files.setLastModifiedTime(src, java.nio.file.attribute.FileTime.fromMillis(1_000_000_000_000L));
+        push(work.resolve("paths-src"), "changes/paths/");
+        Files.delete(src.resolve("x"));
+        Files.writeString(work.resolve("paths-src/b"), "b, longer now");
+        Files.setPosixFilePermissions(work.resolve("paths-src/mode"),
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        push(work.resolve("paths-src"), "changes/paths/");
+        arrived.assertIsSatisfied(10_000);
+        Exchange first = arrived.getReceivedExchanges().get(0);
+        assertEquals(java.util.Set.of("paths/", "paths/a/", "paths/a/x", "paths/b", "paths/same", "paths/mode"),
+                new java.util.HashSet<>(first.getIn().getHeader(RsyncConstants.UPDATED_PATHS, java.util.List.class)));
+        Exchange second = arrived.getReceivedExchanges().get(1);
+        java.util.List<?> updated = second.getIn().getHeader(RsyncConstants.UPDATED_PATHS, java.util.List.class);
+        assertTrue(updated.containsAll(java.util.List.of("paths/b", "paths/mode", "paths/a/")), updated.toString());
+        assertTrue(!updated.contains("paths/same"), "an unchanged file is not named: " + updated);
+        assertEquals(java.util.List.of("paths/a/x"), second.getIn().getHeader(RsyncConstants.DELETED_PATHS));
+        assertEquals(Boolean.TRUE, second.getIn().getHeader(RsyncConstants.PATHS_COMPLETE));
+    }
+
+    private static void push(Path from, String to) throws Exception {
+        Process p = new ProcessBuilder("rsync", "-a", "--delete", from + "/", "rsync://127.0.0.1:" + port + "/" + to)
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
     }
 }
