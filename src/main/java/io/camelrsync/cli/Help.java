@@ -64,7 +64,8 @@ final class Help {
     /** What only mirror takes. */
     static final List<Option> MIRROR_ONLY = List.of(
             new Option("--config=FILE", "read the mirror's settings from FILE (the keys of application.properties,"
-                    + " camel.* included); the environment (MIRROR_QUIET_MS), -D and the command line win over it"),
+                    + " camel.* included; several syncs and relays: mirror.syncs[NAME].*); the environment"
+                    + " (MIRROR_QUIET_MS), -D and the command line win over it"),
             new Option("--delay=SECONDS", "quiet time before a batch is pushed (default 0.01)"),
             new Option("--verify-interval=TIME", "how often each DEST gets a full sync that logs what was out of date:"
                     + " seconds, or 30m, 1h, 1d (default 1h; 0: never)"));

@@ -50,11 +50,7 @@ class RsyncConsumerTest extends CamelTestSupport {
         Path src = Files.createDirectories(work.resolve("src/sub"));
         Files.writeString(src.resolve("report.csv"), "a,b\n1,2\n");
         Files.writeString(work.resolve("src/readme.txt"), "hello");
-        Process p = new ProcessBuilder("rsync", "-a", work.resolve("src") + "/",
-                "rsync://127.0.0.1:" + port + "/inbox").redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), out);
+        push(work.resolve("src"), "inbox");
         arrived.assertIsSatisfied(10_000);
         Exchange e = arrived.getReceivedExchanges().get(0);
         assertEquals("inbox", e.getIn().getHeader(RsyncConstants.MODULE));

@@ -223,7 +223,7 @@ final class Conformance {
                 Thread.sleep(2500); // every change older than the verify's "changed while it ran" window
                 ProducerTemplate template = run.context.createProducerTemplate();
                 try {
-                    template.sendBody("direct:mirror-verify", null);
+                    template.sendBody("direct:mirror-verify-default", null);
                 } finally {
                     template.stop();
                 }

@@ -88,13 +88,13 @@ class MirrorEscalationTest {
             assertFalse(Files.exists(dst.resolve("lost-unless-marked.txt")));
             TargetEscalation escalation = run.context.getRegistry().lookupByNameAndType("mirrorEscalation",
                     TargetEscalation.class);
-            assertTrue(escalation.needsFullSync("mirror-queue:1"));
+            assertTrue(escalation.needsFullSync("mirror-queue:default-1"));
 
             daemon.reconfigure(module); // the fault is gone; only the next batch can tell
             Files.writeString(src.resolve("next.txt"), "its change set goes as a full sync\n");
             log.await(Level.WARNING, "goes as a full sync", 20_000);
             awaitSame(src, dst, 20_000);
-            assertFalse(escalation.needsFullSync("mirror-queue:1"));
+            assertFalse(escalation.needsFullSync("mirror-queue:default-1"));
         }
     }
 

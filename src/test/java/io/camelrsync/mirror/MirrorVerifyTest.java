@@ -88,7 +88,7 @@ class MirrorVerifyTest {
             Files.writeString(src.resolve("first.txt"), "its push is being redelivered\n");
             Thread.sleep(500);
             ProducerTemplate template = run.context.createProducerTemplate();
-            template.sendBody("direct:mirror-verify", null); // queued behind the redelivered push
+            template.sendBody("direct:mirror-verify-default", null); // queued behind the redelivered push
             template.stop();
             Files.createDirectories(src.resolve("pending"));
             Files.writeString(src.resolve("pending/second.txt"), "merges into the waiting verify\n");
@@ -120,7 +120,7 @@ class MirrorVerifyTest {
             awaitSame(src, dst, 20_000);
             daemon.close();
             ProducerTemplate template = run.context.createProducerTemplate();
-            template.sendBody("direct:mirror-verify", null); // taken at once, then redelivered: the target is down
+            template.sendBody("direct:mirror-verify-default", null); // taken at once, then redelivered: the target is down
             template.stop();
             Thread.sleep(500);
             Files.writeString(src.resolve("queued.txt"), "its change set waits behind the verify\n");
