@@ -94,7 +94,10 @@ final class DaemonCommand {
             if (s.refused()) {
                 return; // the handshake logged it
             }
-            log.accept(s.failure() == null
+            log.accept(s.failure() == null && s.stats().pulled
+                    ? "pulled from " + s.module() + ": " + s.stats().transferredFiles + " files, "
+                    + s.stats().literalBytes + " literal bytes"
+                    : s.failure() == null
                     ? "sent to " + s.module() + ": " + s.stats().transferredFiles + " files, "
                     + s.stats().literalBytes + " literal bytes, " + s.stats().deleted() + " deleted"
                     + (s.stats().linkedFiles + s.stats().copiedFiles == 0 ? "" : ", " + s.stats().linkedFiles

@@ -1,11 +1,9 @@
 package io.camelrsync.client;
 
-import io.camelrsync.protocol.ItemFlags;
 import io.camelrsync.checksum.ChecksumAlgorithm;
 import io.camelrsync.flist.ChangeSet;
 import io.camelrsync.flist.EntrySource;
 import io.camelrsync.flist.FileEntry;
-import io.camelrsync.flist.FileListWriter;
 import io.camelrsync.flist.FileScanner;
 import io.camelrsync.flist.ScanResult;
 import io.camelrsync.fs.Names;
@@ -15,15 +13,12 @@ import io.camelrsync.protocol.MessageCode;
 import io.camelrsync.protocol.MessageListener;
 import io.camelrsync.protocol.MultiplexReader;
 import io.camelrsync.protocol.MultiplexWriter;
-import io.camelrsync.protocol.Ndx;
 import io.camelrsync.protocol.Printable;
 import io.camelrsync.protocol.RsyncException;
 import io.camelrsync.protocol.StallWatchdog;
 import io.camelrsync.protocol.WireInput;
 import io.camelrsync.protocol.WireOutput;
-import io.camelrsync.sender.BlockSums;
-import io.camelrsync.sender.DeltaEncoder;
-import io.camelrsync.sender.SumHead;
+import io.camelrsync.sender.FileSender;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -36,7 +31,6 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -195,12 +189,16 @@ public final class PushSession {
                 out.writeInt(0);
             }
             boolean safeFlist = (compat & CF_SAFE_FLIST) != 0 || protocol >= 31;
-            List<FileEntry> files = sendFileList(out, mux, scan, protocol, varint, compat, safeFlist);
-            out.flush();
-
-            int ioError = sendFiles(data, out, mux, files, algorithm, seed,
-                    (compat & CF_CHKSUM_SEED_FIX) != 0, scan.ioError());
-            readGoodbye(data, out, protocol);
+            FileSender sender = new FileSender(new FileSender.Settings(protocol, varint,
+                    (compat & CF_ID0_NAMES) != 0, safeFlist, options.owner, options.group, options.devices,
+                    options.specials, options.links, options.hardLinks, options.numericIds, options.dryRun,
+                    algorithm, seed, (compat & CF_CHKSUM_SEED_FIX) != 0),
+                    file -> FileChannel.open(file.source, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS),
+                    senderEvents());
+            List<FileEntry> files = sender.sendFileList(out, mux, scan);
+            int ioError = sender.sendFiles(data, out, mux, files, scan.ioError());
+            sender.readGoodbye(data, out);
+            counted(sender.counts());
             stats.bytesSent += mux.bytesWritten();
             stats.bytesReceived += reader.bytesRead();
             if (scan instanceof ScanResult named && named.unreadable() > 0) {
@@ -375,172 +373,42 @@ public final class PushSession {
                 + ", the daemon offers " + Printable.of(String.join(" ", theirs)));
     }
 
-    private List<FileEntry> sendFileList(WireOutput out, MultiplexWriter mux, EntrySource scan, int protocol,
-                                         boolean varint, int compat, boolean safeFlist) throws IOException {
-        FileListWriter.Options fo = new FileListWriter.Options(protocol, varint, options.owner, options.group,
-                options.devices, options.specials, options.hardLinks, (compat & CF_ID0_NAMES) != 0);
-        FileListWriter writer = new FileListWriter(out, fo);
-        List<FileEntry> files = new ArrayList<>();
-        long before = mux.bytesWritten();
-        scan.forEach(e -> {
-            writer.write(e);
-            files.add(e);
-            stats.files++;
-            if (e.isRegular()) {
-                stats.regularFiles++;
-                stats.totalSize += e.size;
-            } else if (e.isDirectory()) {
-                stats.directories++;
-            } else if (e.isSymlink()) {
-                stats.symlinks++;
-                stats.totalSize += e.linkTarget.length;
+    private FileSender.Events senderEvents() {
+        return new FileSender.Events() {
+            @Override
+            public void message(int code, String text) {
+                listener.message(code, text);
             }
-        });
-        writer.writeEnd(scan.ioError(), safeFlist);
-        out.flush();
-        stats.fileListBytes = mux.bytesWritten() - before;
-        if (scan.ioError() != 0 && !safeFlist) {
-            mux.sendInt(MessageCode.IO_ERROR, scan.ioError());
-        }
-        if (!options.numericIds) {
-            writer.writeIdLists();
-        }
-        return files;
-    }
 
-    private int sendFiles(WireInput in, WireOutput out, MultiplexWriter mux, List<FileEntry> files,
-                          ChecksumAlgorithm algorithm, int seed, boolean seedFirst, int ioError) throws IOException {
-        DeltaEncoder encoder = new DeltaEncoder(out, algorithm, seed, seedFirst);
-        int startIoError = ioError;
-        int phase = 0;
-        while (true) {
-            int ndx = in.readNdx();
-            if (ndx == Ndx.DONE) {
-                if (++phase > 2) {
-                    break;
-                }
-                out.writeNdx(Ndx.DONE);
-                out.flush();
-                continue;
-            }
-            if (ndx == Ndx.DEL_STATS) {
-                readDeleteStats(in);
-                continue;
-            }
-            if (ndx < 0 || ndx >= files.size()) {
-                throw RsyncException.protocol("Invalid file index: " + ndx + " (" + Ndx.DONE + " - "
-                        + (files.size() - 1) + ") [sender]");
-            }
-            int iflags = in.readShortInt();
-            int basisType = -1;
-            if ((iflags & ItemFlags.BASIS_TYPE_FOLLOWS) != 0) {
-                basisType = in.readByte();
-            }
-            String xname = null;
-            if ((iflags & ItemFlags.XNAME_FOLLOWS) != 0) {
-                xname = in.readVstring(Limits.MAX_PATH);
-            }
-            FileEntry file = files.get(ndx);
-            if ((iflags & ItemFlags.TRANSFER) == 0) {
-                echo(out, ndx, iflags, basisType, xname);
-                if ((iflags & ItemFlags.IS_NEW) != 0) {
-                    stats.createdFiles++;
-                }
+            @Override
+            public void itemized(FileEntry file, int iflags) {
                 listener.itemized(file, iflags);
-                continue;
             }
-            if (phase == 2) {
-                throw RsyncException.protocol("got transfer request in phase 2 [sender]");
+
+            @Override
+            public void progress(FileEntry file, long done, long total) {
+                listener.progress(file, done, total);
             }
-            if (!file.isRegular()) {
-                throw RsyncException.protocol("the daemon asked for the content of " + file.path
-                        + ", which is not a regular file");
+
+            @Override
+            public void deleted(int total) {
+                stats.deletedFiles = Math.max(deletions, total);
             }
-            stats.transferredFiles++;
-            stats.transferredSize += file.size;
-            if ((iflags & ItemFlags.IS_NEW) != 0) {
-                stats.createdFiles++;
-            }
-            listener.itemized(file, iflags);
-            if (options.dryRun) {
-                echo(out, ndx, iflags, basisType, xname);
-                continue;
-            }
-            SumHead head = SumHead.read(in, algorithm.digestLength());
-            BlockSums sums = BlockSums.read(in, head);
-            FileChannel ch;
-            try {
-                ch = FileChannel.open(file.source, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-            } catch (NoSuchFileException e) {
-                ioError |= ScanResult.IOERR_VANISHED;
-                listener.message(MessageCode.WARNING, "file has vanished: \"" + file.source + "\"\n");
-                mux.sendInt(MessageCode.NO_SEND, ndx);
-                continue;
-            } catch (IOException e) {
-                ioError |= ScanResult.IOERR_GENERAL;
-                listener.message(MessageCode.ERROR_XFER, "rsync: [sender] send_files failed to open \""
-                        + file.source + "\": " + e.getMessage() + "\n");
-                mux.sendInt(MessageCode.NO_SEND, ndx);
-                continue;
-            }
-            try (ch) {
-                echo(out, ndx, iflags, basisType, xname);
-                head.write(out);
-                long literal = encoder.literalBytes();
-                long matched = encoder.matchedBytes();
-                encoder.send(ch, file.size, sums, pos -> listener.progress(file, pos, file.size));
-                stats.literalBytes += encoder.literalBytes() - literal;
-                stats.matchedBytes += encoder.matchedBytes() - matched;
-            }
-        }
-        if (ioError != startIoError) {
-            mux.sendInt(MessageCode.IO_ERROR, ioError);
-        }
-        out.writeNdx(Ndx.DONE);
-        out.flush();
-        return ioError;
+        };
     }
 
-    private static void echo(WireOutput out, int ndx, int iflags, int basisType, String xname) throws IOException {
-        out.writeNdx(ndx);
-        out.writeShortInt(iflags);
-        if (basisType >= 0) {
-            out.writeByte(basisType);
-        }
-        if (xname != null) {
-            out.writeVstring(xname);
-        }
-    }
-
-    private void readDeleteStats(WireInput in) throws IOException {
-        int files = in.readVarint();
-        int dirs = in.readVarint();
-        int symlinks = in.readVarint();
-        int devices = in.readVarint();
-        int specials = in.readVarint();
-        stats.deletedFiles = Math.max(deletions, files + dirs + symlinks + devices + specials);
-    }
-
-    /** main.c read_final_goodbye: at protocol 31+ one more DONE round trip. */
-    private void readGoodbye(WireInput in, WireOutput out, int protocol) throws IOException {
-        int ndx = readSkippingStats(in);
-        if (protocol >= 31 && ndx == Ndx.DONE) {
-            out.writeNdx(Ndx.DONE);
-            out.flush();
-            ndx = readSkippingStats(in);
-        }
-        if (ndx != Ndx.DONE) {
-            throw RsyncException.protocol("Invalid packet at end of run (" + ndx + ") [sender]");
-        }
-    }
-
-    private int readSkippingStats(WireInput in) throws IOException {
-        int ndx = in.readNdx();
-        while (ndx == Ndx.DEL_STATS) {
-            readDeleteStats(in);
-            ndx = in.readNdx();
-        }
-        return ndx;
+    private void counted(FileSender.Counts c) {
+        stats.files += c.files;
+        stats.regularFiles += c.regularFiles;
+        stats.directories += c.directories;
+        stats.symlinks += c.symlinks;
+        stats.createdFiles += c.createdFiles;
+        stats.transferredFiles += c.transferredFiles;
+        stats.totalSize += c.totalSize;
+        stats.transferredSize += c.transferredSize;
+        stats.literalBytes += c.literalBytes;
+        stats.matchedBytes += c.matchedBytes;
+        stats.fileListBytes += c.fileListBytes;
     }
 
     private MessageListener messages() {

@@ -281,9 +281,9 @@ public final class DaemonServer implements AutoCloseable {
                 return;
             }
             module = req.get().module();
-            log.accept("rsync to " + module.name() + " from " + peerName + " (" + peer.getHostAddress() + ")"
-                    + (req.get().user() == null ? "" : " as " + req.get().user()));
             ClientArgs args = ClientArgs.parse(req.get().args());
+            log.accept("rsync " + (args.sender() ? "on " : "to ") + module.name() + " from " + peerName + " ("
+                    + peer.getHostAddress() + ")" + (req.get().user() == null ? "" : " as " + req.get().user()));
             int timeout = ioTimeoutSeconds(module.timeout(), args.timeout());
             if (timeout > 0) {
                 ch.pipeline().addFirst("idle", new SessionIdle(streams, timeout)); // first: it sees the raw socket

@@ -72,6 +72,8 @@ public final class ReceiveSession {
     private final ModuleRequest request;
     private final ClientArgs args;
     private final Path moduleRoot;
+    /** The compression negotiated for the session's tokens: none, zlib, zlibx. */
+    private String compression;
     private final Consumer<String> log;
     private final long timeoutMillis;
     private final boolean dryRun;
@@ -169,7 +171,7 @@ public final class ReceiveSession {
             }
         }
         boolean negotiated = (compat & CF_VARINT) != 0;
-        String compression = !args.compress() ? "none" : args.compressChoice() != null ? args.compressChoice()
+        compression = !args.compress() ? "none" : args.compressChoice() != null ? args.compressChoice()
                 : negotiated ? null : "zlib";
         if (negotiated) {
             // rsync sends every list before reading the peer's, so neither side waits on the other
@@ -231,13 +233,23 @@ public final class ReceiveSession {
             refuse(mux, protocol, refusal, ExitCode.UNSUPPORTED);
             return stats;
         }
-        if (request.readOnly()) {
-            refuse(mux, protocol, "ERROR: module is read only", ExitCode.SYNTAX);
+        if (args.sender()) { // a pull: this daemon is the sender
+            try {
+                daemonFilters = daemonFilters(module);
+            } catch (IOException | IllegalArgumentException e) {
+                refuse(mux, protocol, "ERROR: module " + module.name() + " is misconfigured: " + e.getMessage(),
+                        ExitCode.FILE_SELECT);
+                return stats;
+            }
+            new SendSession(request, args, moduleRoot, log, this::daemonRefuses,
+                    (text, code) -> refuse(mux, protocol, text, code), stats)
+                    .serve(mux, data, demux::bytesRead, protocol, (compat & CF_VARINT) != 0,
+                            (compat & CF_ID0_NAMES) != 0, (compat & CF_SAFE_FLIST) != 0 || protocol >= 31,
+                            algorithm, seed, seedFirst, compression);
             return stats;
         }
-        if (args.sender()) {
-            refuse(mux, protocol, "ERROR: this daemon only receives: pulling files from it is not supported",
-                    ExitCode.UNSUPPORTED);
+        if (request.readOnly()) {
+            refuse(mux, protocol, "ERROR: module is read only", ExitCode.SYNTAX);
             return stats;
         }
         DestinationTree.Policy policy;
@@ -425,7 +437,8 @@ public final class ReceiveSession {
 
     private void tellClient(MultiplexWriter mux, int protocol, RsyncException e) {
         try {
-            mux.sendMessage(MessageCode.ERROR, ("rsync: [receiver] " + e.getMessage() + "\n")
+            mux.sendMessage(MessageCode.ERROR, ("rsync: [" + (args.sender() ? "sender" : "receiver") + "] "
+                    + e.getMessage() + "\n")
                     .getBytes(StandardCharsets.UTF_8));
             if (protocol >= 31) {
                 mux.sendInt(MessageCode.ERROR_EXIT, e.exitCode());

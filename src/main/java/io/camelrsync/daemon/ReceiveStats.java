@@ -1,7 +1,9 @@
 package io.camelrsync.daemon;
 
-/** What one push into the daemon changed. */
+/** What one push into the daemon changed; for a pull ({@link #pulled}), what the daemon sent. */
 public final class ReceiveStats {
+    /** A client pulled: the file and byte counts are what the daemon sent, and nothing changed here. */
+    public boolean pulled;
     public int files;
     public int transferredFiles;
     public long literalBytes;

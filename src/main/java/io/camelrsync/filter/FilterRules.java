@@ -58,6 +58,18 @@ public final class FilterRules {
      * are refused: a daemon never reads files a client names.
      */
     public FilterRules withReceiverRule(String rule) {
+        return withSideRule(rule, false);
+    }
+
+    /**
+     * A rule as a receiving client sends it to our daemon serving a pull (exclude.c): exclude and include, hide
+     * and show decide what is sent; protect, risk and rules with the 'r' modifier only concern the receiver.
+     */
+    public FilterRules withSenderRule(String rule) {
+        return withSideRule(rule, true);
+    }
+
+    private FilterRules withSideRule(String rule, boolean sender) {
         String[] kp = kindAndPattern(rule);
         if (kp == null) {
             return EMPTY;
@@ -75,18 +87,21 @@ public final class FilterRules {
             modifiers = kind.substring(1);
         }
         for (char m : modifiers.toCharArray()) {
-            if (m == 's') {
-                return this; // sender side only
+            if (m == (sender ? 'r' : 's')) {
+                return this; // the other side's only
             }
-            if (m != 'r' && m != 'p') {
+            if (m != 'r' && m != 's' && m != 'p') {
                 throw new IllegalArgumentException("filter rule '" + rule + "': the modifier '" + m
                         + "' is not supported by this daemon");
             }
         }
         return switch (type) {
-            case "-", "exclude", "P", "protect" -> with(new FilterRule(false, pattern));
-            case "+", "include", "R", "risk" -> with(new FilterRule(true, pattern));
-            case "H", "hide", "S", "show" -> this;
+            case "-", "exclude" -> with(new FilterRule(false, pattern));
+            case "+", "include" -> with(new FilterRule(true, pattern));
+            case "P", "protect" -> sender ? this : with(new FilterRule(false, pattern));
+            case "R", "risk" -> sender ? this : with(new FilterRule(true, pattern));
+            case "H", "hide" -> sender ? with(new FilterRule(false, pattern)) : this;
+            case "S", "show" -> sender ? with(new FilterRule(true, pattern)) : this;
             case ".", "merge", ":", "dir-merge" -> throw new IllegalArgumentException("filter rule '" + rule
                     + "': merge rules from a client are refused (the daemon reads no file a client names)");
             default -> throw new IllegalArgumentException("filter rule '" + rule + "': unknown rule kind '" + kind

@@ -12,9 +12,16 @@ import java.util.Map;
  * recursion: each entry only carries what differs from the previous one.
  */
 public final class FileListWriter {
-    /** Which attributes travel, from -o -g -D -H and the negotiated protocol. */
+    /**
+     * Which attributes travel, from -o -g -D -H -l and the negotiated protocol; without {@code links} a symlink is
+     * listed without its target (flist.c send_file_entry: preserve_links), and the receiver skips it.
+     */
     public record Options(int protocol, boolean varintFlags, boolean uids, boolean gids, boolean devices,
-                          boolean specials, boolean hardLinks, boolean id0Names) {
+                          boolean specials, boolean hardLinks, boolean id0Names, boolean links) {
+        public Options(int protocol, boolean varintFlags, boolean uids, boolean gids, boolean devices,
+                       boolean specials, boolean hardLinks, boolean id0Names) {
+            this(protocol, varintFlags, uids, gids, devices, specials, hardLinks, id0Names, true);
+        }
     }
 
     private final WireOutput out;
@@ -164,7 +171,7 @@ public final class FileListWriter {
             }
             out.writeVarint((int) rdevMinor);
         }
-        if (e.isSymlink()) {
+        if (e.isSymlink() && o.links()) {
             out.writeVarint(e.linkTarget.length);
             out.write(e.linkTarget);
         }

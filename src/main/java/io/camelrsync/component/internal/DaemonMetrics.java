@@ -34,7 +34,7 @@ public final class DaemonMetrics {
         String outcome = s.failure() == null ? "ok" : !refused ? "failed"
                 : String.valueOf(s.failure().getMessage()).contains("auth failed") ? "auth-failed" : "refused";
         counter("rsync.daemon.sessions", module, "outcome", outcome, "sessions served, by outcome").increment();
-        if (s.stats() != null) {
+        if (s.stats() != null && !s.stats().pulled) {
             counter("rsync.daemon.files", module, null, null, "files received").increment(s.stats().transferredFiles);
             counter("rsync.daemon.literal.bytes", module, null, null, "file data received as literal bytes")
                     .increment(s.stats().literalBytes);

@@ -1,0 +1,253 @@
+package io.camelrsync.daemon;
+
+import io.camelrsync.checksum.ChecksumAlgorithm;
+import io.camelrsync.daemonconf.ModuleConf;
+import io.camelrsync.filter.FilterRules;
+import io.camelrsync.flist.ChangeSet;
+import io.camelrsync.flist.EntrySource;
+import io.camelrsync.flist.FileEntry;
+import io.camelrsync.flist.FileScanner;
+import io.camelrsync.flist.ScanResult;
+import io.camelrsync.fs.Dir;
+import io.camelrsync.fs.FsException;
+import io.camelrsync.fs.Names;
+import io.camelrsync.fs.Stat;
+import io.camelrsync.protocol.ExitCode;
+import io.camelrsync.protocol.Limits;
+import io.camelrsync.protocol.MessageCode;
+import io.camelrsync.protocol.MultiplexWriter;
+import io.camelrsync.protocol.RsyncException;
+import io.camelrsync.protocol.WireInput;
+import io.camelrsync.protocol.WireOutput;
+import io.camelrsync.sender.FileSender;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiPredicate;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+
+/**
+ * Our daemon as the sender: a client pulls from a module (main.c start_server and do_server_sender,
+ * exclude.c recv_filter_list, flist.c send_file_list, sender.c send_files through the shared FileSender).
+ * What it reads stays inside the module: the requested path is opened one component at a time without following
+ * a symlink, the walk lists symlinks as symlinks, and every file is opened relative to its directory so.
+ */
+final class SendSession {
+    /** Sends the client an error and rsync's exit code, and logs it (ReceiveSession's refuse). */
+    interface Refusal {
+        void refuse(String text, int exitCode) throws IOException;
+    }
+
+    private final ModuleRequest request;
+    private final ClientArgs args;
+    private final Path moduleRoot;
+    private final Consumer<String> log;
+    /** The module's own rules, by path below the module: what they exclude is never sent. */
+    private final BiPredicate<String, Boolean> daemonRefuses;
+    private final Refusal refusal;
+    private final ReceiveStats stats;
+
+    /** Where the transfer starts below the module ("" for its top), and how its names begin on the wire. */
+    private String base = "";
+
+    SendSession(ModuleRequest request, ClientArgs args, Path moduleRoot, Consumer<String> log,
+                BiPredicate<String, Boolean> daemonRefuses, Refusal refusal, ReceiveStats stats) {
+        this.request = request;
+        this.args = args;
+        this.moduleRoot = moduleRoot;
+        this.log = log;
+        this.daemonRefuses = daemonRefuses;
+        this.refusal = refusal;
+        this.stats = stats;
+    }
+
+    /** Runs the pull on the set-up session: the client's filter list, the file list, the files, the stats. */
+    void serve(MultiplexWriter mux, WireInput data, LongSupplier bytesRead, int protocol, boolean varint,
+               boolean id0Names,
+               boolean safeFlist, ChecksumAlgorithm algorithm, int seed, boolean seedFirst, String compression)
+            throws IOException {
+        ModuleConf module = request.module();
+        stats.pulled = true;
+        FilterRules clientRules = FilterRules.empty();
+        for (int len; (len = data.readInt()) != 0; ) { // recv_filter_list: a sender always reads it
+            if (len < 0 || len >= Limits.MAX_RULE) {
+                throw RsyncException.protocol("filter rule of " + len + " bytes");
+            }
+            String rule = Names.decode(data.readBytes(len, Limits.MAX_RULE, "filter rule"));
+            try {
+                clientRules = clientRules.withSenderRule(rule);
+            } catch (IllegalArgumentException e) {
+                refusal.refuse("ERROR: " + e.getMessage(), ExitCode.UNSUPPORTED);
+                return;
+            }
+        }
+        if (module.writeOnly()) {
+            refusal.refuse("ERROR: module is write only", ExitCode.SYNTAX);
+            return;
+        }
+        if (!"none".equals(compression)) {
+            refusal.refuse("ERROR: this daemon does not compress what it sends yet: pull without -z (--compress)",
+                    ExitCode.UNSUPPORTED);
+            return;
+        }
+        if (args.checksum()) {
+            refusal.refuse("ERROR: this daemon does not send whole-file checksums yet: pull without -c"
+                    + " (--checksum)", ExitCode.UNSUPPORTED);
+            return;
+        }
+        if (args.paths().size() > 1) {
+            refusal.refuse("ERROR: this daemon serves one path per pull: pull each of "
+                    + String.join(", ", args.paths()) + " on its own", ExitCode.UNSUPPORTED);
+            return;
+        }
+        Source source = source(args.paths().isEmpty() ? module.name() : args.paths().get(0));
+        if (source.error() != null) {
+            refusal.refuse(source.error(), source.exitCode());
+            return;
+        }
+        FilterRules rules = clientRules;
+        FileScanner scanner = new FileScanner(moduleRoot.resolve(source.rel()), source.wirePrefix(),
+                (path, dir) -> rules.isExcluded(path, dir) || daemonRefuses.test(moduleRel(path), dir),
+                w -> warn(mux, w));
+        EntrySource scan;
+        if (!args.recursive() && source.directory() && args.used().contains("dirs")) {
+            // -d (what "rsync host::module/" asks for a listing): the directory and its entries, no deeper
+            scan = scanner.scanChanges(ChangeSet.of(children(source.rel())));
+        } else if (!args.recursive() && source.directory()) {
+            // rsync without -r (or -d) skips a directory argument and sends an empty list
+            warn(mux, "skipping directory " + (source.wirePrefix().isEmpty() ? "." : source.wirePrefix()));
+            scan = new ScanResult(List.of(), 0);
+        } else {
+            scan = scanner.startTree();
+        }
+        FileSender sender = new FileSender(new FileSender.Settings(protocol, varint, id0Names, safeFlist,
+                args.owner(), args.group(), args.devices(), args.specials(), args.links(), args.hardLinks(),
+                args.numericIds(),
+                args.dryRun(), algorithm, seed, seedFirst), this::open, new FileSender.Events() {
+                    @Override
+                    public void message(int code, String text) {
+                        log.accept(text.strip() + " (module " + module.name() + ")");
+                        try {
+                            mux.sendMessage(code, text.getBytes(StandardCharsets.UTF_8));
+                        } catch (IOException gone) {
+                            // the client is gone: the session ends at its next read
+                        }
+                    }
+                });
+        WireOutput out = new WireOutput(mux);
+        long start = System.nanoTime();
+        List<FileEntry> files = sender.sendFileList(out, mux, scan);
+        long listMillis = (System.nanoTime() - start) / 1_000_000;
+        stats.files = files.size();
+        sender.sendFiles(data, out, mux, files, scan.ioError());
+        FileSender.Counts c = sender.counts();
+        stats.transferredFiles = c.transferredFiles;
+        stats.literalBytes = c.literalBytes;
+        stats.matchedBytes = c.matchedBytes;
+        // main.c handle_stats, a server sender's: what it read and wrote, the size of the files listed, and how
+        // long the list took to build and to send (the client prints them at --stats)
+        out.writeVarlong(bytesRead.getAsLong(), 3);
+        out.writeVarlong(mux.bytesWritten(), 3);
+        out.writeVarlong(c.totalSize, 3);
+        out.writeVarlong(listMillis, 3);
+        out.writeVarlong(0, 3);
+        out.flush();
+        sender.readGoodbye(data, out);
+        mux.flush();
+    }
+
+    /** The requested path below the module, checked; or the error the client gets. */
+    private record Source(String rel, String wirePrefix, boolean directory, String error, int exitCode) {
+        static Source failed(String error, int exitCode) {
+            return new Source(null, null, false, error, exitCode);
+        }
+    }
+
+    /**
+     * clientserver.c glob_expand_module and main.c do_server_sender's change_dir: "module/sub/dir/" sends what is
+     * in sub/dir, "module/sub/dir" the directory itself (named "dir"), "module" or "module/" the whole module.
+     * Every component is opened without following a symlink: one that is a symlink is refused, never followed.
+     */
+    private Source source(String arg) throws IOException {
+        String name = request.module().name();
+        String rest = arg.equals(name) ? "" : arg.startsWith(name + "/") ? arg.substring(name.length() + 1) : arg;
+        boolean contents = rest.isEmpty() || rest.endsWith("/") || rest.endsWith("/.") || rest.equals(".");
+        List<String> parts = new ArrayList<>();
+        for (String p : rest.split("/")) {
+            if (p.equals("..")) {
+                return Source.failed("ERROR: the path " + arg + " leaves the module", ExitCode.UNSUPPORTED);
+            }
+            if (!p.isEmpty() && !p.equals(".")) {
+                parts.add(p);
+            }
+        }
+        String rel = String.join("/", parts);
+        if (!rel.isEmpty() && daemonRefuses.test(rel, true) && daemonRefuses.test(rel, false)) {
+            return Source.failed("rsync: [sender] link_stat \"" + arg + "\" (in " + name + ") failed: the module"
+                    + " excludes it", ExitCode.PARTIAL);
+        }
+        Stat st;
+        try (Dir module = Dir.open(moduleRoot)) {
+            if (parts.isEmpty()) {
+                st = module.stat();
+            } else {
+                String parent = String.join("/", parts.subList(0, parts.size() - 1));
+                try (Dir d = parent.isEmpty() ? module.retain() : module.openPath(parent)) {
+                    st = d.stat(parts.get(parts.size() - 1));
+                }
+            }
+        } catch (FsException e) {
+            return Source.failed("rsync: [sender] change_dir \"" + arg + "\" (in " + name + ") failed: "
+                    + (e.notConfinable() ? "it goes through a symlink, which is never followed" : e.getMessage()),
+                    ExitCode.FILE_SELECT);
+        }
+        if (st == null) {
+            return Source.failed("rsync: [sender] link_stat \"" + arg + "\" (in " + name + ") failed: No such file"
+                    + " or directory (2)", ExitCode.PARTIAL);
+        }
+        if (contents && !parts.isEmpty() && !st.isDirectory()) {
+            return Source.failed("rsync: [sender] change_dir \"" + arg + "\" (in " + name + ") failed: "
+                    + (st.isSymlink() ? "it is a symlink, which is never followed" : "Not a directory (20)"),
+                    ExitCode.FILE_SELECT);
+        }
+        String last = parts.isEmpty() ? "" : parts.get(parts.size() - 1);
+        base = contents ? rel : String.join("/", parts.subList(0, Math.max(0, parts.size() - 1)));
+        return new Source(rel, contents ? "" : last, st.isDirectory(), null, 0);
+    }
+
+    /** A name of the file list as a path below the module. */
+    private String moduleRel(String wirePath) {
+        String p = wirePath.equals(".") ? "" : wirePath;
+        return base.isEmpty() ? (p.isEmpty() ? "." : p) : p.isEmpty() ? base : base + "/" + p;
+    }
+
+    /** The names in a directory of the module (confined as every read here). */
+    private List<String> children(String rel) throws IOException {
+        try (Dir module = Dir.open(moduleRoot); Dir d = rel.isEmpty() ? module.retain() : module.openPath(rel)) {
+            return d.list();
+        }
+    }
+
+    /** A listed file, opened inside the module one component at a time, never through a symlink. */
+    private FileChannel open(FileEntry file) throws IOException {
+        String rel = moduleRel(file.path);
+        int slash = rel.lastIndexOf('/');
+        try (Dir module = Dir.open(moduleRoot);
+             Dir dir = slash < 0 ? module.retain() : module.openPath(rel.substring(0, slash))) {
+            return dir.openRead(slash < 0 ? rel : rel.substring(slash + 1));
+        }
+    }
+
+    private void warn(MultiplexWriter mux, String text) {
+        log.accept(text + " (module " + request.module().name() + ")");
+        try {
+            mux.sendMessage(MessageCode.WARNING, (text + "\n").getBytes(StandardCharsets.UTF_8));
+        } catch (IOException gone) {
+            // the client is gone: the session ends at its next read
+        }
+    }
+}

@@ -1,0 +1,213 @@
+package io.camelrsync.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.camelrsync.daemonconf.RsyncdConf;
+import io.camelrsync.testing.RsyncDaemon;
+import io.camelrsync.testing.TreeSnapshot;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The stock rsync client pulls from our daemon (a restore: `rsync -aH backup::app/ /app/`), refereed by the same
+ * pull from a stock daemon serving the same tree: same exit code, same tree, entry by entry.
+ */
+class PullServeTest {
+    @TempDir
+    Path work;
+    Path module;
+    RsyncDaemon stock;
+    DaemonServer ours;
+    final List<String> ourLog = new CopyOnWriteArrayList<>();
+
+    void start(String... moduleLines) throws Exception {
+        module = Files.createDirectories(work.resolve("module"));
+        String conf = "[m]\npath = " + module + "\nread only = yes\nuid = root\ngid = root\nuse chroot = no\n"
+                + "munge symlinks = no\n" + String.join("\n", moduleLines) + "\n";
+        stock = RsyncDaemon.start(work.resolve("stock"), conf);
+        Path ourConf = work.resolve("ours.conf");
+        Files.writeString(ourConf, conf);
+        ours = new DaemonServer(RsyncdConf.read(ourConf), ourLog::add, s -> { });
+        ours.start("127.0.0.1", 0);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (ours != null) {
+            ours.close();
+        }
+        if (stock != null) {
+            stock.close();
+        }
+    }
+
+    void tree() throws Exception {
+        Files.createDirectories(module.resolve("sub/deep"));
+        Files.writeString(module.resolve("a.txt"), "hello");
+        byte[] big = new byte[300_000];
+        new Random(7).nextBytes(big);
+        Files.write(module.resolve("sub/big.bin"), big);
+        Files.createLink(module.resolve("sub/hard.txt"), module.resolve("a.txt"));
+        Files.createSymbolicLink(module.resolve("link"), Path.of("a.txt"));
+        Files.writeString(module.resolve("sub/deep/x.log"), "a log");
+        Files.writeString(module.resolve("sub/deep/y"), "y");
+    }
+
+    record Run(int exit, String output) {
+    }
+
+    Run rsync(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("rsync"));
+        cmd.addAll(List.of(args));
+        Path log = Files.createTempFile(work, "rsync", ".log");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            throw new AssertionError("rsync did not finish: " + cmd + "\n" + Files.readString(log) + ourLog);
+        }
+        return new Run(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
+    }
+
+    String ourUrl(String path) {
+        return "rsync://127.0.0.1:" + ours.port() + "/" + path;
+    }
+
+    /** The same pull from both daemons into dirs of their own: same exit code, same trees. */
+    Run both(String path, String dest, String... options) throws Exception {
+        Path refDest = Files.createDirectories(work.resolve("ref")).resolve(dest);
+        Path ourDest = Files.createDirectories(work.resolve("ours")).resolve(dest);
+        List<String> a = new ArrayList<>(List.of(options));
+        a.add(stock.url(path));
+        a.add(refDest + "/");
+        Run referee = rsync(a.toArray(String[]::new));
+        a.set(a.size() - 2, ourUrl(path));
+        a.set(a.size() - 1, ourDest + "/");
+        Run ourRun = rsync(a.toArray(String[]::new));
+        String context = "\n--- from the stock daemon ---\n" + referee.output() + "\n--- from ours ---\n"
+                + ourRun.output() + "\n--- our log ---\n" + String.join("\n", ourLog);
+        assertEquals(referee.exit(), ourRun.exit(), "exit codes differ" + context);
+        if (Files.exists(refDest)) {
+            TreeSnapshot.assertSameTree(refDest, ourDest);
+        } else {
+            assertFalse(Files.exists(ourDest) && Files.list(ourDest).findAny().isPresent(), context);
+        }
+        return new Run(ourRun.exit(), ourRun.output() + context);
+    }
+
+    @ParameterizedTest(name = "protocol {0}")
+    @ValueSource(ints = {30, 31, 32})
+    @Timeout(120)
+    void aWholeModuleIsRestoredWithLinksAndHardLinks(int protocol) throws Exception {
+        start();
+        tree();
+        Run r = both("m/", "all", "-aH", "--protocol=" + protocol);
+        assertEquals(0, r.exit(), r.output());
+        TreeSnapshot.assertSameTree(module, work.resolve("ours/all"));
+        Path out = work.resolve("ours/all");
+        assertEquals(Files.getAttribute(out.resolve("a.txt"), "unix:ino"),
+                Files.getAttribute(out.resolve("sub/hard.txt"), "unix:ino"), "hard links stay linked");
+        assertTrue(Files.isSymbolicLink(out.resolve("link")));
+    }
+
+    /** A second pull after an edit in the middle of a big file sends only the delta. */
+    @Test
+    @Timeout(120)
+    void aChangedFileComesAsADelta() throws Exception {
+        start();
+        tree();
+        assertEquals(0, both("m/", "d", "-a").exit());
+        byte[] big = Files.readAllBytes(module.resolve("sub/big.bin"));
+        big[150_000] ^= 1;
+        Files.write(module.resolve("sub/big.bin"), big);
+        Files.setLastModifiedTime(module.resolve("sub/big.bin"), java.nio.file.attribute.FileTime.fromMillis(
+                Files.getLastModifiedTime(module.resolve("sub/big.bin")).toMillis() + 10_000)); // past the quick check
+        Run r = both("m/", "d", "-a", "--stats");
+        assertEquals(0, r.exit(), r.output());
+        String ourStats = r.output().substring(0, r.output().indexOf("--- from the stock daemon"));
+        assertTrue(ourStats.contains("Matched data: 29"), "most of the file was matched: " + ourStats);
+    }
+
+    @Test
+    @Timeout(120)
+    void aSubdirectoryItsContentsOneFileAndAListingAsTheStockDaemonServesThem() throws Exception {
+        start();
+        tree();
+        assertEquals(0, both("m/sub/", "contents", "-a").exit());
+        assertEquals(0, both("m/sub", "itself", "-a").exit());
+        assertTrue(Files.isDirectory(work.resolve("ours/itself/sub/deep")));
+        assertEquals(0, both("m/a.txt", "one", "-a").exit());
+        Run listing = rsync(ourUrl("m/"));
+        assertEquals(0, listing.exit(), listing.output());
+        for (String name : List.of(" .\n", " a.txt\n", " link\n", " sub\n")) {
+            assertTrue(listing.output().contains(name), name + " is listed: " + listing.output());
+        }
+        assertFalse(listing.output().contains("big.bin"), "-d lists one level: " + listing.output());
+        assertNotEquals(0, both("m/missing", "missing", "-a").exit());
+    }
+
+    /** The client's --exclude and --delete, and the module's exclude, apply as with a stock daemon. */
+    @Test
+    @Timeout(120)
+    void filtersAndDeletionsOfTheClientAndTheModulesExcludes() throws Exception {
+        start("exclude = /sub/deep/y");
+        tree();
+        for (String side : List.of("ref", "ours")) {
+            Path d = Files.createDirectories(work.resolve(side + "/f"));
+            Files.writeString(d.resolve("extra.txt"), "only here: --delete removes it");
+        }
+        Run r = both("m/", "f", "-a", "--delete", "--exclude=*.log");
+        assertEquals(0, r.exit(), r.output());
+        Path out = work.resolve("ours/f");
+        assertFalse(Files.exists(out.resolve("extra.txt")));
+        assertFalse(Files.exists(out.resolve("sub/deep/x.log")), "the client's exclude");
+        assertFalse(Files.exists(out.resolve("sub/deep/y")), "the module's exclude");
+        assertTrue(Files.exists(out.resolve("sub/big.bin")));
+    }
+
+    @Test
+    @Timeout(60)
+    void aWriteOnlyModuleRefusesPulls() throws Exception {
+        start("write only = yes");
+        tree();
+        Run r = both("m/", "w", "-a");
+        assertEquals(1, r.exit(), r.output());
+        assertTrue(r.output().contains("ERROR: module is write only"), r.output());
+    }
+
+    /** A path through a symlink is refused, never followed out of the module (stock rsync follows it). */
+    @Test
+    @Timeout(60)
+    void aSymlinkedDirectoryInThePathIsNeverFollowed() throws Exception {
+        start();
+        tree();
+        Path outside = Files.createDirectories(work.resolve("outside"));
+        Files.writeString(outside.resolve("secret"), "not in the module");
+        Files.createSymbolicLink(module.resolve("escape"), outside);
+        Path dest = Files.createDirectories(work.resolve("ours")).resolve("escape");
+        Run r = rsync("-a", ourUrl("m/escape/"), dest + "/");
+        assertEquals(3, r.exit(), r.output());
+        assertTrue(r.output().contains("never followed"), r.output());
+        assertFalse(Files.exists(dest.resolve("secret")));
+        r = rsync("-a", ourUrl("m/escape/secret"), dest + "/");
+        assertNotEquals(0, r.exit(), r.output());
+        assertFalse(Files.exists(dest.resolve("secret")));
+        // the symlink itself is served as a symlink
+        assertEquals(0, rsync("-a", ourUrl("m/"), work.resolve("ours/whole") + "/").exit());
+        assertTrue(Files.isSymbolicLink(work.resolve("ours/whole/escape")));
+    }
+}
