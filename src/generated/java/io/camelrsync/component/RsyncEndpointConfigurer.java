@@ -29,6 +29,7 @@ public class RsyncEndpointConfigurer extends PropertyConfigurerSupport implement
         case "backupDir": target.setBackupDir(property(camelContext, java.lang.String.class, value)); return true;
         case "bridgeerrorhandler":
         case "bridgeErrorHandler": target.setBridgeErrorHandler(property(camelContext, boolean.class, value)); return true;
+        case "bwlimit": target.setBwlimit(property(camelContext, int.class, value)); return true;
         case "checksum": target.setChecksum(property(camelContext, java.lang.String.class, value)); return true;
         case "config": target.setConfig(property(camelContext, java.lang.String.class, value)); return true;
         case "connecttimeout":
@@ -77,6 +78,7 @@ public class RsyncEndpointConfigurer extends PropertyConfigurerSupport implement
         case "backupDir": return java.lang.String.class;
         case "bridgeerrorhandler":
         case "bridgeErrorHandler": return boolean.class;
+        case "bwlimit": return int.class;
         case "checksum": return java.lang.String.class;
         case "config": return java.lang.String.class;
         case "connecttimeout":
@@ -126,6 +128,7 @@ public class RsyncEndpointConfigurer extends PropertyConfigurerSupport implement
         case "backupDir": return target.getBackupDir();
         case "bridgeerrorhandler":
         case "bridgeErrorHandler": return target.isBridgeErrorHandler();
+        case "bwlimit": return target.getBwlimit();
         case "checksum": return target.getChecksum();
         case "config": return target.getConfig();
         case "connecttimeout":

@@ -23,11 +23,12 @@ public class RsyncEndpointUriFactory extends org.apache.camel.support.component.
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(30);
+        Set<String> props = new HashSet<>(31);
         props.add("archive");
         props.add("backup");
         props.add("backupDir");
         props.add("bridgeErrorHandler");
+        props.add("bwlimit");
         props.add("checksum");
         props.add("config");
         props.add("connectTimeout");

@@ -49,6 +49,8 @@ final class Help {
             new Option("--password-file=FILE", "read the daemon-access password from FILE"),
             new Option("--timeout=SECONDS", "set I/O timeout in seconds"),
             new Option("--contimeout=SECONDS", "set daemon connection timeout in seconds"),
+            new Option("--bwlimit=RATE", "limit socket I/O bandwidth (KiB/s, or 512b, 100K, 1.5M; the daemon too)"),
+            new Option("--no-bwlimit", "no bandwidth limit (the default)"),
             new Option("--protocol=NUM", "force an older protocol version (30 or 31; default 32)"),
             new Option("-P", "same as --progress (rsync's --partial is always on: temporary files)"),
             new Option("--progress", "show progress during transfer"),

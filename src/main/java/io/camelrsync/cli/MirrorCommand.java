@@ -145,6 +145,9 @@ final class MirrorCommand {
         if (o.suffix != null) {
             q.add("suffix=RAW(" + o.suffix + ")");
         }
+        if (o.bwlimit > 0) {
+            q.add("bwlimit=" + o.bwlimit);
+        }
         if (o.timeoutSeconds > 0) {
             q.add("timeout=" + o.timeoutSeconds);
         }

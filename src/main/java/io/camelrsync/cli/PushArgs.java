@@ -136,6 +136,8 @@ final class PushArgs {
             }
             case "--port" -> port = intValue(name, value, 1, 65535);
             case "--timeout" -> options.timeoutSeconds = intValue(name, value, 0, 86400 * 365);
+            case "--bwlimit" -> options.bwlimit = bwlimit(value);
+            case "--no-bwlimit" -> options.bwlimit = 0;
             case "--contimeout" -> options.connectTimeoutSeconds = intValue(name, value, 1, 86400);
             case "--protocol" -> options.protocol = intValue(name, value, 30, 32);
             case "--checksum-choice", "--cc" -> options.checksumChoice = checksumChoice(value);
@@ -154,7 +156,7 @@ final class PushArgs {
         return switch (name) {
             case "--port", "--timeout", "--contimeout", "--protocol", "--checksum-choice", "--cc", "--password-file",
                     "--exclude", "--include", "--exclude-from", "--include-from", "--filter", "--backup-dir",
-                    "--suffix" -> true;
+                    "--suffix", "--bwlimit" -> true;
             default -> false;
         };
     }
@@ -166,6 +168,37 @@ final class PushArgs {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
+    }
+
+    private static final java.util.regex.Pattern SIZE = java.util.regex.Pattern.compile(
+            "(\\d+(?:\\.\\d*)?|\\.\\d+)([bkmgtp]?)(i?b?)", java.util.regex.Pattern.CASE_INSENSITIVE);
+
+    /**
+     * options.c parse_size_arg(bwlimit, 'K'): a rate in KiB/s by default, or with a unit: b, K, M, G (1024s;
+     * "KB", "MB" are 1000s); at least 512 bytes a second; 0 means none. Returns KiB/s, rounded as rsync does.
+     */
+    static int bwlimit(String value) throws UsageException {
+        java.util.regex.Matcher m = SIZE.matcher(value.trim());
+        if (!m.matches()) {
+            throw new UsageException("--bwlimit value is invalid: " + value + " (a rate in KiB/s, or with a unit:"
+                    + " 512b, 100K, 1.5M)");
+        }
+        String unit = m.group(2).isEmpty() ? "k" : m.group(2).toLowerCase(java.util.Locale.ROOT);
+        double mult = m.group(3).equalsIgnoreCase("b") ? 1000 : 1024;
+        double bytes = Double.parseDouble(m.group(1)) * switch (unit) {
+            case "b" -> 1;
+            case "k" -> mult;
+            case "m" -> mult * mult;
+            case "g" -> mult * mult * mult;
+            default -> mult * mult * mult * mult;
+        };
+        if (bytes == 0) {
+            return 0;
+        }
+        if (bytes < 512) {
+            throw new UsageException("--bwlimit value is too small: " + value + " (at least 512 bytes a second)");
+        }
+        return (int) Math.min(Integer.MAX_VALUE, ((long) bytes + 512) / 1024);
     }
 
     static int intValue(String name, String value, int min, int max) throws UsageException {

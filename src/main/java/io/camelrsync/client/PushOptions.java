@@ -27,6 +27,8 @@ public final class PushOptions {
     /** Seconds without progress before giving up (rsync's --timeout); 0 means our safety default. */
     public int timeoutSeconds;
     public int connectTimeoutSeconds = 30;
+    /** rsync's --bwlimit in KiB per second: what this side writes, and (sent along) what the daemon writes; 0: none. */
+    public int bwlimit;
     /** xxh128, xxh3, xxh64, md5 or auto. */
     public String checksumChoice = "auto";
     /** Highest protocol we offer (30..32), so old-server behaviour can be reproduced. */

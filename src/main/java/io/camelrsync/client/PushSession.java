@@ -7,6 +7,7 @@ import io.camelrsync.flist.FileEntry;
 import io.camelrsync.flist.FileScanner;
 import io.camelrsync.flist.ScanResult;
 import io.camelrsync.fs.Names;
+import io.camelrsync.protocol.BandwidthLimit;
 import io.camelrsync.protocol.ExitCode;
 import io.camelrsync.protocol.Limits;
 import io.camelrsync.protocol.MessageCode;
@@ -144,7 +145,8 @@ public final class PushSession {
     private void transfer(Socket socket, EntrySource scan) throws IOException {
         BufferedInputStream in = new BufferedInputStream(new QuickAckInput(socket), 64 * 1024);
         StallWatchdog watchdog = new StallWatchdog(socket.getOutputStream(), socket, options.ioTimeoutMillis());
-        OutputStream rawOut = new BufferedOutputStream(watchdog, 64 * 1024);
+        OutputStream rawOut = new BufferedOutputStream(options.bwlimit > 0
+                ? new BandwidthLimit(watchdog, options.bwlimit) : watchdog, 64 * 1024);
         MultiplexReader reader = null;
         try {
             int protocol = new DaemonLogin(in, rawOut, target, options, listener).run();
@@ -310,6 +312,9 @@ public final class PushSession {
         }
         if (options.timeoutSeconds > 0) {
             args.add("--timeout=" + options.timeoutSeconds);
+        }
+        if (options.bwlimit > 0) {
+            args.add("--bwlimit=" + options.bwlimit);
         }
         String backupDir = options.backupDirSent();
         if (backupDir != null) {

@@ -93,6 +93,9 @@ public class RsyncEndpoint extends DefaultEndpoint {
     @UriParam(label = "advanced", description = "Seconds to wait for the TCP connection (rsync --contimeout)",
             defaultValue = "30")
     private int connectTimeout = 30;
+    @UriParam(label = "advanced", description = "Bandwidth limit in KiB per second for what the push writes, sent"
+            + " to the daemon too (rsync --bwlimit); 0 means none", defaultValue = "0")
+    private int bwlimit;
     @UriParam(label = "advanced", description = "Highest protocol version to offer", defaultValue = "32",
             enums = "30,31,32")
     private int protocol = 32;
@@ -170,6 +173,7 @@ public class RsyncEndpoint extends DefaultEndpoint {
         o.checksumChoice = checksum;
         o.timeoutSeconds = timeout;
         o.connectTimeoutSeconds = connectTimeout;
+        o.bwlimit = bwlimit;
         o.protocol = protocol;
         o.backup = backup;
         o.backupDir = backupDir;
@@ -380,6 +384,14 @@ public class RsyncEndpoint extends DefaultEndpoint {
 
     public int getConnectTimeout() {
         return connectTimeout;
+    }
+
+    public int getBwlimit() {
+        return bwlimit;
+    }
+
+    public void setBwlimit(int bwlimit) {
+        this.bwlimit = bwlimit;
     }
 
     public void setConnectTimeout(int connectTimeout) {

@@ -30,7 +30,8 @@ public record ClientArgs(boolean sender, boolean recursive, boolean links, boole
                          boolean checksum, boolean dryRun, boolean compress, boolean delete, boolean numericIds,
                          boolean ignoreTimes, boolean sizeOnly, boolean update, boolean existing,
                          boolean ignoreExisting, boolean fsync, boolean backup, String backupDir,
-                         String suffix, String altDest, List<String> altDirs, int fuzzy, int timeout, String compressChoice,
+                         String suffix, String altDest, List<String> altDirs, int fuzzy, int timeout, int bwlimit,
+                         String compressChoice,
                          String checksumChoice, String capabilities, Set<String> used, List<String> paths,
                          String refusal) {
 
@@ -99,6 +100,7 @@ public record ClientArgs(boolean sender, boolean recursive, boolean links, boole
         final List<String> altDirs = new ArrayList<>();
         int fuzzy;
         int timeout;
+        int bwlimit;
         String compressChoice;
         String checksumChoice;
         String caps = "";
@@ -121,6 +123,7 @@ public record ClientArgs(boolean sender, boolean recursive, boolean links, boole
                         "delete-excluded" -> delete = true;
                 case "numeric-ids" -> numericIds = true;
                 case "timeout" -> timeout = number(a, value);
+                case "bwlimit" -> bwlimit = number(a, value); // KiB/s, as server_options sends it
                 case "devices" -> devices = true;
                 case "specials" -> specials = true;
                 case "size-only" -> sizeOnly = true;
@@ -261,7 +264,7 @@ public record ClientArgs(boolean sender, boolean recursive, boolean links, boole
             return new ClientArgs(sender, recursive, links, hardLinks, perms, times, owner, group, devices,
                     specials, checksum, dryRun, compress, delete, numericIds, ignoreTimes, sizeOnly, update,
                     existing, ignoreExisting, fsync, backup, backupDir, suffix, altDest, List.copyOf(altDirs), fuzzy,
-                    timeout, compressChoice, checksumChoice, caps, Set.copyOf(used), List.copyOf(paths), refusal);
+                    timeout, bwlimit, compressChoice, checksumChoice, caps, Set.copyOf(used), List.copyOf(paths), refusal);
         }
     }
 }

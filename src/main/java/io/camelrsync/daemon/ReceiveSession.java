@@ -14,6 +14,7 @@ import io.camelrsync.fs.FsException;
 import io.camelrsync.fs.Names;
 import io.camelrsync.fs.NativeFile;
 import io.camelrsync.fs.Stat;
+import io.camelrsync.protocol.BandwidthLimit;
 import io.camelrsync.protocol.ExitCode;
 import io.camelrsync.protocol.ItemFlags;
 import io.camelrsync.protocol.Limits;
@@ -146,7 +147,9 @@ public final class ReceiveSession {
 
     public ReceiveStats run(InputStream in, OutputStream socketOut) throws IOException {
         int protocol = request.protocol();
-        OutputStream rawOut = new BufferedOutputStream(socketOut, 64 * 1024);
+        // the client's --bwlimit paces what this side writes (what a pull sends), as rsync's server does
+        OutputStream rawOut = new BufferedOutputStream(args.bwlimit() > 0 ? new BandwidthLimit(socketOut,
+                args.bwlimit()) : socketOut, 64 * 1024);
         WireOutput plain = new WireOutput(rawOut);
         int compat = CF_SYMLINK_TIMES;
         compat |= args.capability('f') ? CF_SAFE_FLIST : 0;

@@ -89,6 +89,7 @@ class HelpTest {
         return switch (name) {
             case "--port" -> "873";
             case "--timeout", "--contimeout" -> "5";
+            case "--bwlimit" -> "1.5M";
             case "--protocol" -> "31";
             case "--checksum-choice", "--cc" -> "md5";
             case "--exclude-from", "--include-from", "--password-file", "--files-from" -> file.toString();
