@@ -56,6 +56,9 @@ public class RsyncEndpointConfigurer extends PropertyConfigurerSupport implement
         case "passwordFile": target.setPasswordFile(property(camelContext, java.lang.String.class, value)); return true;
         case "protocol": target.setProtocol(property(camelContext, int.class, value)); return true;
         case "source": target.setSource(property(camelContext, java.lang.String.class, value)); return true;
+        case "ssl": target.setSsl(property(camelContext, boolean.class, value)); return true;
+        case "sslcacert":
+        case "sslCaCert": target.setSslCaCert(property(camelContext, java.lang.String.class, value)); return true;
         case "sslcertfile":
         case "sslCertFile": target.setSslCertFile(property(camelContext, java.lang.String.class, value)); return true;
         case "sslcontextparameters":
@@ -105,6 +108,9 @@ public class RsyncEndpointConfigurer extends PropertyConfigurerSupport implement
         case "passwordFile": return java.lang.String.class;
         case "protocol": return int.class;
         case "source": return java.lang.String.class;
+        case "ssl": return boolean.class;
+        case "sslcacert":
+        case "sslCaCert": return java.lang.String.class;
         case "sslcertfile":
         case "sslCertFile": return java.lang.String.class;
         case "sslcontextparameters":
@@ -155,6 +161,9 @@ public class RsyncEndpointConfigurer extends PropertyConfigurerSupport implement
         case "passwordFile": return target.getPasswordFile();
         case "protocol": return target.getProtocol();
         case "source": return target.getSource();
+        case "ssl": return target.isSsl();
+        case "sslcacert":
+        case "sslCaCert": return target.getSslCaCert();
         case "sslcertfile":
         case "sslCertFile": return target.getSslCertFile();
         case "sslcontextparameters":

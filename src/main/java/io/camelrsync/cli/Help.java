@@ -51,6 +51,9 @@ final class Help {
             new Option("--contimeout=SECONDS", "set daemon connection timeout in seconds"),
             new Option("--bwlimit=RATE", "limit socket I/O bandwidth (KiB/s, or 512b, 100K, 1.5M; the daemon too)"),
             new Option("--no-bwlimit", "no bandwidth limit (the default)"),
+            new Option("--ssl", "TLS to the daemon, as rsync-ssl (port 874; also the rsyncs://host/module form)"),
+            new Option("--ssl-ca-cert=FILE", "trust the CA certificates of this PEM file for --ssl (default: the"
+                    + " JDK's)"),
             new Option("--protocol=NUM", "force an older protocol version (30 or 31; default 32)"),
             new Option("-P", "same as --progress (rsync's --partial is always on: temporary files)"),
             new Option("--progress", "show progress during transfer"),

@@ -145,6 +145,12 @@ final class MirrorCommand {
         if (o.suffix != null) {
             q.add("suffix=RAW(" + o.suffix + ")");
         }
+        if (o.tls) {
+            q.add("ssl=true");
+        }
+        if (o.sslCaCert != null) {
+            q.add("sslCaCert=RAW(" + o.sslCaCert.toAbsolutePath() + ")");
+        }
         if (o.bwlimit > 0) {
             q.add("bwlimit=" + o.bwlimit);
         }

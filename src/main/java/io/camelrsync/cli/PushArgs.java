@@ -15,6 +15,9 @@ final class PushArgs {
     boolean quiet;
     int port = 873;
 
+    /** --port was given: it wins over the default port of TLS. */
+    private boolean portGiven;
+
     static PushArgs parse(List<String> argv) throws IOException {
         PushArgs a = new PushArgs();
         a.parseInto(argv, null);
@@ -27,6 +30,15 @@ final class PushArgs {
      */
     void parseInto(List<String> argv, ExtraOption extra) throws IOException {
         parseArgs(argv, extra);
+        for (int i = 0; i < operands.size(); i++) {
+            if (operands.get(i).startsWith("rsyncs://")) { // TLS, as rsync-ssl's rsync:// daemons
+                operands.set(i, "rsync://" + operands.get(i).substring("rsyncs://".length()));
+                options.tls = true;
+            }
+        }
+        if (options.tls && !portGiven) {
+            port = 874;
+        }
         try {
             options.checkBackupOptions();
         } catch (IllegalArgumentException e) {
@@ -134,7 +146,12 @@ final class PushArgs {
             case "--human-readable" -> {
                 // see -h
             }
-            case "--port" -> port = intValue(name, value, 1, 65535);
+            case "--port" -> {
+                port = intValue(name, value, 1, 65535);
+                portGiven = true;
+            }
+            case "--ssl" -> options.tls = true;
+            case "--ssl-ca-cert" -> options.sslCaCert = Path.of(value);
             case "--timeout" -> options.timeoutSeconds = intValue(name, value, 0, 86400 * 365);
             case "--bwlimit" -> options.bwlimit = bwlimit(value);
             case "--no-bwlimit" -> options.bwlimit = 0;
@@ -156,7 +173,7 @@ final class PushArgs {
         return switch (name) {
             case "--port", "--timeout", "--contimeout", "--protocol", "--checksum-choice", "--cc", "--password-file",
                     "--exclude", "--include", "--exclude-from", "--include-from", "--filter", "--backup-dir",
-                    "--suffix", "--bwlimit" -> true;
+                    "--suffix", "--bwlimit", "--ssl-ca-cert" -> true;
             default -> false;
         };
     }

@@ -29,6 +29,12 @@ public final class PushOptions {
     public int connectTimeoutSeconds = 30;
     /** rsync's --bwlimit in KiB per second: what this side writes, and (sent along) what the daemon writes; 0: none. */
     public int bwlimit;
+    /** TLS to the daemon, as rsync-ssl speaks it (port 874 by default); the certificate is verified. */
+    public boolean tls;
+    /** PEM file of the CA certificates to trust for TLS (rsync-ssl's RSYNC_SSL_CA_CERT); null: the JDK's. */
+    public Path sslCaCert;
+    /** A TLS context of the app's own (the component's sslContextParameters); wins over sslCaCert. */
+    public javax.net.ssl.SSLContext sslContext;
     /** xxh128, xxh3, xxh64, md5 or auto. */
     public String checksumChoice = "auto";
     /** Highest protocol we offer (30..32), so old-server behaviour can be reproduced. */

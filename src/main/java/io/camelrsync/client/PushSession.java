@@ -139,7 +139,7 @@ public final class PushSession {
         }
         s.setTcpNoDelay(true);
         s.setSoTimeout((int) Math.min(Integer.MAX_VALUE, options.ioTimeoutMillis()));
-        return s;
+        return options.tls ? TlsClient.wrap(s, target.host(), target.port(), options) : s;
     }
 
     private void transfer(Socket socket, EntrySource scan) throws IOException {

@@ -49,9 +49,15 @@ public class RsyncEndpoint extends DefaultEndpoint {
     @UriParam(label = "consumer,security", description = "PEM private key of sslCertFile, unencrypted PKCS#8"
             + " (BEGIN PRIVATE KEY)")
     private String sslKeyFile;
-    @UriParam(label = "consumer,security", description = "TLS configured the Camel way, instead of sslCertFile and"
-            + " sslKeyFile")
+    @UriParam(label = "security", description = "TLS configured the Camel way: the consumer's key and certificate"
+            + " (instead of sslCertFile and sslKeyFile), the producer's trusted CAs (with ssl=true)")
     private SSLContextParameters sslContextParameters;
+    @UriParam(label = "producer,security", description = "Push over TLS, as rsync-ssl does (default port 874); the"
+            + " daemon's certificate is verified, chain and host name", defaultValue = "false")
+    private boolean ssl;
+    @UriParam(label = "producer,security", description = "PEM file of the CA certificates to trust with ssl=true"
+            + " (rsync-ssl's RSYNC_SSL_CA_CERT); default: the JDK's trust store")
+    private String sslCaCert;
     @UriParam(label = "security", description = "Login name for modules with auth users (default: $USER)")
     private String username;
     @UriParam(label = "security", secret = true, description = "Password for the module")
@@ -156,7 +162,7 @@ public class RsyncEndpoint extends DefaultEndpoint {
     }
 
     RsyncTarget target() {
-        int p = port != null ? port : RsyncTarget.DEFAULT_PORT;
+        int p = port != null ? port : ssl ? 874 : RsyncTarget.DEFAULT_PORT;
         return RsyncTarget.parse("rsync://" + host + ":" + p + "/" + module, p);
     }
 
@@ -173,6 +179,15 @@ public class RsyncEndpoint extends DefaultEndpoint {
         o.checksumChoice = checksum;
         o.timeoutSeconds = timeout;
         o.connectTimeoutSeconds = connectTimeout;
+        o.tls = ssl;
+        o.sslCaCert = sslCaCert == null ? null : Path.of(sslCaCert);
+        if (ssl && sslContextParameters != null) {
+            try {
+                o.sslContext = sslContextParameters.createSSLContext(getCamelContext());
+            } catch (java.security.GeneralSecurityException e) {
+                throw new IOException("sslContextParameters of " + getEndpointUri() + ": " + e.getMessage(), e);
+            }
+        }
         o.bwlimit = bwlimit;
         o.protocol = protocol;
         o.backup = backup;
@@ -384,6 +399,22 @@ public class RsyncEndpoint extends DefaultEndpoint {
 
     public int getConnectTimeout() {
         return connectTimeout;
+    }
+
+    public boolean isSsl() {
+        return ssl;
+    }
+
+    public void setSsl(boolean ssl) {
+        this.ssl = ssl;
+    }
+
+    public String getSslCaCert() {
+        return sslCaCert;
+    }
+
+    public void setSslCaCert(String sslCaCert) {
+        this.sslCaCert = sslCaCert;
     }
 
     public int getBwlimit() {
