@@ -8,7 +8,7 @@ import java.util.List;
  * parsers, together.
  */
 final class Help {
-    static final List<String> COMMANDS = List.of("push", "mirror", "daemon");
+    static final List<String> COMMANDS = List.of("push", "pull", "mirror", "daemon");
 
     /** One option as help shows it: its spellings (with the value's name) and what it does. */
     record Option(String flags, String text) {
@@ -103,6 +103,20 @@ final class Help {
                     Examples:
                       camel-rsync push -avH --delete /srv/app/ backup@mirror1::app --password-file=/etc/app.pw
                       camel-rsync push -a --files-from=changed.txt /srv/app/ rsync://mirror1/app/
+                    Exit codes are rsync's (0 ok, 5 auth failed, 10 socket I/O, 23 partial, 24 vanished, ...).
+                    """);
+            case "pull" -> text("""
+                    usage: camel-rsync pull [OPTIONS] [USER@]HOST::MODULE[/PATH] DEST
+                           camel-rsync pull [OPTIONS] rsync://[USER@]HOST[:PORT]/MODULE[/PATH] DEST
+
+                    Fetches from an rsync daemon (stock rsync 3.0 or later, or camel-rsync daemon) into the local
+                    directory DEST, as `rsync SRC DEST` does: a restore, or a backup server's nightly pull. A
+                    trailing slash on SRC fetches its contents; DEST is made when missing. Writes stay inside DEST,
+                    whatever the daemon sends.
+                    """, List.of(PUSH, COMMON), """
+                    Examples:
+                      camel-rsync pull -aH --delete backup@mirror1::app/ /srv/app/ --password-file=/etc/app.pw
+                      camel-rsync pull -a rsync://mirror1/app/etc/app.conf /srv/app/etc/
                     Exit codes are rsync's (0 ok, 5 auth failed, 10 socket I/O, 23 partial, 24 vanished, ...).
                     """);
             case "mirror" -> text("""

@@ -44,6 +44,7 @@ public final class Main {
         try {
             return switch (command) {
                 case "push" -> PushCommand.run(rest, out, err);
+                case "pull" -> PullCommand.run(rest, out, err);
                 case "daemon" -> DaemonCommand.run(rest, out, err);
                 case "mirror" -> MirrorCommand.run(rest, out, err);
                 default -> throw new UsageException("unknown command '" + command + "'\n" + usage());
@@ -112,6 +113,7 @@ public final class Main {
                 usage: camel-rsync <command> [options] ...
 
                   push    send a tree (or a list of changed paths) to an rsync daemon, as rsync does
+                  pull    fetch a tree from an rsync daemon into a local directory (a restore)
                   mirror  mirror a tree live to one or more rsync daemons (inotify, batches, moves)
                   daemon  serve rsyncd.conf modules to stock rsync clients, as rsync --daemon does
                   version print the version (also --version, -V on any command)

@@ -9,12 +9,10 @@ import io.camelrsync.flist.ScanResult;
 import io.camelrsync.fs.Names;
 import io.camelrsync.protocol.BandwidthLimit;
 import io.camelrsync.protocol.ExitCode;
-import io.camelrsync.protocol.Limits;
 import io.camelrsync.protocol.MessageCode;
 import io.camelrsync.protocol.MessageListener;
 import io.camelrsync.protocol.MultiplexReader;
 import io.camelrsync.protocol.MultiplexWriter;
-import io.camelrsync.protocol.Printable;
 import io.camelrsync.protocol.RsyncException;
 import io.camelrsync.protocol.StallWatchdog;
 import io.camelrsync.protocol.WireInput;
@@ -24,10 +22,8 @@ import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.net.UnknownHostException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -42,7 +38,6 @@ import java.util.List;
  * arguments, protocol setup, filter list, file list, then answering the daemon's generator file by file.
  */
 public final class PushSession {
-    private static final int CF_INC_RECURSE = 0x01;
     private static final int CF_SAFE_FLIST = 0x08;
     private static final int CF_CHKSUM_SEED_FIX = 0x20;
     private static final int CF_VARINT_FLIST_FLAGS = 0x80;
@@ -87,7 +82,7 @@ public final class PushSession {
             changes = new MoveSessions(source, target, options, listener, before).send(changes);
         }
         EntrySource scan = startScan(); // reads the tree on the scan pool while we connect and log in
-        try (Socket socket = connect()) {
+        try (Socket socket = DaemonConnection.open(target, options)) {
             transfer(socket, scan);
         }
         stats.deletedFiles = Math.max(stats.deletedFiles, deletions);
@@ -119,28 +114,7 @@ public final class PushSession {
         return scanner.startTree();
     }
 
-    private Socket connect() throws IOException {
-        Socket s = new Socket();
-        try {
-            s.connect(new InetSocketAddress(target.host(), target.port()), options.connectTimeoutSeconds * 1000);
-        } catch (SocketTimeoutException e) {
-            s.close();
-            throw new RsyncException(ExitCode.CONNECT_TIMEOUT, "rsync: failed to connect to " + target.host()
-                    + " (" + target.host() + "): Connection timed out (110)");
-        } catch (UnknownHostException e) {
-            s.close();
-            throw new RsyncException(ExitCode.SOCKET_IO, "rsync: getaddrinfo: " + target.host() + " "
-                    + target.port() + ": Name or service not known");
-        } catch (IOException e) {
-            s.close();
-            throw new RsyncException(ExitCode.SOCKET_IO, "rsync: failed to connect to " + target.host() + " ("
-                    + target.host() + "): " + e.getMessage() + " (is the daemon running on port " + target.port()
-                    + "?)", e);
-        }
-        s.setTcpNoDelay(true);
-        s.setSoTimeout((int) Math.min(Integer.MAX_VALUE, options.ioTimeoutMillis()));
-        return options.tls ? TlsClient.wrap(s, target.host(), target.port(), options) : s;
-    }
+
 
     private void transfer(Socket socket, EntrySource scan) throws IOException {
         BufferedInputStream in = new BufferedInputStream(new QuickAckInput(socket), 64 * 1024);
@@ -151,7 +125,7 @@ public final class PushSession {
         try {
             int protocol = new DaemonLogin(in, rawOut, target, options, listener).run();
             WireOutput plain = new WireOutput(rawOut);
-            for (String arg : serverArgs(protocol)) {
+            for (String arg : ServerArgs.of(options, false, transfersEveryNamedFile(), target.moduleArg())) {
                 plain.write(arg.getBytes(StandardCharsets.UTF_8));
                 plain.writeByte(0);
             }
@@ -159,11 +133,11 @@ public final class PushSession {
             plain.flush();
 
             WireInput setup = new WireInput(in);
-            int compat = readCompatFlags(setup);
+            int compat = DaemonConnection.readCompatFlags(setup);
             boolean varint = (compat & CF_VARINT_FLIST_FLAGS) != 0;
             ChecksumAlgorithm algorithm = ChecksumAlgorithm.MD5;
             if (varint) {
-                algorithm = negotiateChecksum(setup, plain);
+                algorithm = DaemonConnection.negotiateChecksum(setup, plain, options.checksumChoice);
             }
             int seed = setup.readInt();
 
@@ -194,7 +168,7 @@ public final class PushSession {
             FileSender sender = new FileSender(new FileSender.Settings(protocol, varint,
                     (compat & CF_ID0_NAMES) != 0, safeFlist, options.owner, options.group, options.devices,
                     options.specials, options.links, options.hardLinks, options.numericIds, options.dryRun,
-                    algorithm, seed, (compat & CF_CHKSUM_SEED_FIX) != 0),
+                    algorithm, seed, (compat & CF_CHKSUM_SEED_FIX) != 0, false),
                     file -> FileChannel.open(file.source, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS),
                     senderEvents());
             List<FileEntry> files = sender.sendFileList(out, mux, scan);
@@ -242,140 +216,6 @@ public final class PushSession {
      */
     private boolean transfersEveryNamedFile() {
         return changes != null && !changes.isWholeTree();
-    }
-
-    private List<String> serverArgs(int protocol) {
-        List<String> args = new ArrayList<>();
-        args.add("--server");
-        StringBuilder b = new StringBuilder("-");
-        if (options.verbose > 0) {
-            b.append('v');
-        }
-        if (options.makesBackups()) {
-            b.append('b');
-        }
-        if (options.dryRun) {
-            b.append('n');
-        }
-        if (options.links) {
-            b.append('l');
-        }
-        if (options.hardLinks) {
-            b.append('H');
-        }
-        if (options.owner) {
-            b.append('o');
-        }
-        if (options.group) {
-            b.append('g');
-        }
-        if (options.devices && options.specials) {
-            b.append('D');
-        }
-        if (options.times) {
-            b.append('t');
-        }
-        if (options.perms) {
-            b.append('p');
-        }
-        if (options.recursive) {
-            b.append('r');
-        }
-        if (transfersEveryNamedFile()) {
-            b.append('I');
-        }
-        if (options.fuzzy) {
-            b.append('y');
-        }
-        // Capabilities as the rsync release of each protocol sent them; never 'i' (no incremental recursion).
-        b.append("e.").append(switch (options.protocol) {
-            case 30 -> "L";
-            case 31 -> "LfxC";
-            default -> "LfxCIvu";
-        });
-        args.add(b.toString());
-        if (options.devices && !options.specials) {
-            args.add("--devices");
-        }
-        if (options.specials && !options.devices) {
-            args.add("--specials");
-        }
-        if (options.delete) {
-            args.add("--delete");
-        }
-        if (options.linkDest != null) {
-            args.add("--link-dest"); // options.c server_options: the option, then the directory
-            args.add(options.linkDest);
-        }
-        if (options.numericIds) {
-            args.add("--numeric-ids");
-        }
-        if (options.timeoutSeconds > 0) {
-            args.add("--timeout=" + options.timeoutSeconds);
-        }
-        if (options.bwlimit > 0) {
-            args.add("--bwlimit=" + options.bwlimit);
-        }
-        String backupDir = options.backupDirSent();
-        if (backupDir != null) {
-            args.add("--backup-dir"); // two arguments, as server_options sends it
-            args.add(safeArg(backupDir));
-        }
-        if (!options.effectiveSuffix().equals(backupDir != null ? "" : "~")) { // only a suffix that is not the default
-            args.add("--suffix=" + safeArg(options.effectiveSuffix()));
-        }
-        args.add(".");
-        args.add(target.moduleArg());
-        return args;
-    }
-
-    /**
-     * options.c safe_arg for an option's value: shell and wildcard characters are escaped with a backslash (a
-     * remote shell removes them; rsync 3.5's daemon does too, older daemons keep them as they are).
-     */
-    static String safeArg(String value) {
-        String escaped = "*?[]!#$&;|<>(){}\"'` \t\n\r\\";
-        StringBuilder b = new StringBuilder(value.length() + 8);
-        for (char c : value.toCharArray()) {
-            if (escaped.indexOf(c) >= 0) {
-                b.append('\\');
-            }
-            b.append(c);
-        }
-        return b.toString();
-    }
-
-    private int readCompatFlags(WireInput in) throws IOException {
-        int compat;
-        try {
-            compat = in.readVarint();
-        } catch (RsyncException e) {
-            if (e.exitCode() != ExitCode.STREAM_IO) {
-                throw e; // bad data, not a hang-up
-            }
-            throw new RsyncException(ExitCode.START_CLIENT, "rsync: the daemon closed the connection after the"
-                    + " arguments (it may refuse one of our options; see its log)", e);
-        }
-        if ((compat & CF_INC_RECURSE) != 0) {
-            throw RsyncException.protocol("the daemon turned on incremental recursion, which we did not offer");
-        }
-        return compat;
-    }
-
-    private ChecksumAlgorithm negotiateChecksum(WireInput in, WireOutput out) throws IOException {
-        List<ChecksumAlgorithm> ours = ChecksumAlgorithm.choices(options.checksumChoice);
-        StringBuilder list = new StringBuilder();
-        ours.forEach(a -> list.append(list.length() == 0 ? "" : " ").append(a.wireName()));
-        out.writeVstring(list.toString());
-        out.flush();
-        List<String> theirs = List.of(in.readVstring(Limits.MAX_NSTR).trim().split("\\s+"));
-        for (ChecksumAlgorithm a : ours) {
-            if (theirs.contains(a.wireName())) {
-                return a;
-            }
-        }
-        throw new RsyncException(ExitCode.UNSUPPORTED, "Failed to negotiate a checksum choice: we offer " + list
-                + ", the daemon offers " + Printable.of(String.join(" ", theirs)));
     }
 
     private FileSender.Events senderEvents() {

@@ -75,6 +75,11 @@ public final class ReceiveSession {
     private final Path moduleRoot;
     /** The compression negotiated for the session's tokens: none, zlib, zlibx. */
     private String compression;
+    /**
+     * The receiving side of a pull by our own client ({@link #receivePull}): the client did the setup and sent
+     * its filter rules, messages stay on this side, and the sender's statistics follow its last file.
+     */
+    private boolean pulling;
     private final Consumer<String> log;
     private final long timeoutMillis;
     private final boolean dryRun;
@@ -143,6 +148,27 @@ public final class ReceiveSession {
     /** What the session did so far: all of it once run returned, the part before the failure when it threw. */
     public ReceiveStats stats() {
         return stats;
+    }
+
+    /**
+     * Receives what a daemon sends to our pulling client (main.c client_run's receiving half, do_recv): the
+     * client logged in, wrote the arguments, read the compat flags, negotiated the checksum, read the seed, started
+     * multiplexing both ways and sent its filter rules; from here it is the receiver a push into our daemon meets,
+     * writing into the destination through the same confined tree.
+     */
+    public ReceiveStats receivePull(MultiplexWriter mux, MultiplexReader demux, int protocol, int compat,
+                                    ChecksumAlgorithm checksum, int checksumSeed, FilterRules rules)
+            throws IOException {
+        pulling = true;
+        filters = rules; // what they exclude is protected from --delete here, as the sender leaves it out
+        algorithm = checksum;
+        fileSumAlgorithm = checksum;
+        compression = "none";
+        tokenSource = TokenSource.plain();
+        seed = checksumSeed;
+        seedFirst = (compat & CF_SEED_FIX) != 0;
+        this.mux = mux;
+        return transfer(mux, new WireInput(demux.data()), demux, protocol, compat, args.refusal());
     }
 
     public ReceiveStats run(InputStream in, OutputStream socketOut) throws IOException {
@@ -344,7 +370,7 @@ public final class ReceiveSession {
 
     private ReceiveStats receiveInto(MultiplexWriter mux, WireInput data, MultiplexReader demux, int protocol,
                                      int compat, SessionMemory memory) throws IOException {
-        if (args.delete() || args.used().contains("prune-empty-dirs")) { // recv_filter_list's receiver_wants_list
+        if (!pulling && (args.delete() || args.used().contains("prune-empty-dirs"))) { // receiver_wants_list
             for (int len; (len = data.readInt()) != 0; ) {
                 if (len < 0 || len >= Limits.MAX_RULE) {
                     throw RsyncException.protocol("filter rule of " + len + " bytes");
@@ -463,6 +489,9 @@ public final class ReceiveSession {
     }
 
     private void refuse(MultiplexWriter mux, int protocol, String text, int code) throws IOException {
+        if (pulling) {
+            throw new RsyncException(code, text); // our own client: its command fails with rsync's code
+        }
         log.accept(text + " (module " + request.module().name() + ")");
         mux.sendMessage(MessageCode.ERROR, (text + "\n").getBytes(StandardCharsets.UTF_8));
         if (protocol >= 31) {
@@ -1271,7 +1300,7 @@ public final class ReceiveSession {
         List<Integer> redo = new ArrayList<>();
         int phase = 0;
         while (true) {
-            int ndx = in.readNdx();
+            int ndx = readNdxSkippingDelStats(in);
             if (ndx == Ndx.DONE) {
                 phase++;
                 if (phase == 1) {
@@ -1313,9 +1342,29 @@ public final class ReceiveSession {
             receiveFile(in, receiver, ndx, p, phase, redo);
         }
         finishing.awaitAll(timeoutMillis);
-        if (protocol >= 31 && in.readNdx() != Ndx.DONE) {
+        if (pulling) { // main.c handle_stats: a server sender's totals follow its last file
+            for (int i = 0; i < 5; i++) {
+                in.readVarlong(3);
+            }
+        }
+        if (protocol >= 31 && readNdxSkippingDelStats(in) != Ndx.DONE) {
             throw RsyncException.protocol("Invalid packet at end of run [receiver]");
         }
+    }
+
+    /**
+     * The next index from the sender. A daemon sending to our pull echoes the deletion statistics our generator
+     * sent it (io.c read_ndx_and_attrs: a server sender writes them back): read and passed over.
+     */
+    private int readNdxSkippingDelStats(WireInput in) throws IOException {
+        int ndx = in.readNdx();
+        while (pulling && ndx == Ndx.DEL_STATS) {
+            for (int i = 0; i < 5; i++) {
+                in.readVarint();
+            }
+            ndx = in.readNdx();
+        }
+        return ndx;
     }
 
     /**

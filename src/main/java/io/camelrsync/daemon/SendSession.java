@@ -127,7 +127,7 @@ final class SendSession {
         FileSender sender = new FileSender(new FileSender.Settings(protocol, varint, id0Names, safeFlist,
                 args.owner(), args.group(), args.devices(), args.specials(), args.links(), args.hardLinks(),
                 args.numericIds(),
-                args.dryRun(), algorithm, seed, seedFirst), this::open, new FileSender.Events() {
+                args.dryRun(), algorithm, seed, seedFirst, true), this::open, new FileSender.Events() {
                     @Override
                     public void message(int code, String text) {
                         log.accept(text.strip() + " (module " + module.name() + ")");

@@ -67,6 +67,13 @@ public final class RsyncdConf {
         return r.finish();
     }
 
+    /** A config given as text ({@code origin} names it in warnings); "&include" is relative to origin. */
+    public static RsyncdConf parse(String text, Path origin) throws IOException {
+        Reader r = new Reader();
+        r.readLines(text.lines().toList(), origin, 0);
+        return r.finish();
+    }
+
     /**
      * A parameter of the global section: the daemon's own (port, address, motd file, pid file) or a module
      * parameter written there, which is every module's default and, for "log file", the daemon's log.
@@ -135,7 +142,11 @@ public final class RsyncdConf {
             if (depth > MAX_INCLUDE_DEPTH || !including.add(real)) {
                 throw new IOException(file + ": &include nests too deep or includes itself");
             }
-            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            readLines(Files.readAllLines(file, StandardCharsets.UTF_8), file, depth);
+            including.remove(real);
+        }
+
+        void readLines(List<String> lines, Path file, int depth) throws IOException {
             for (int i = 0; i < lines.size(); i++) {
                 int lineNo = i + 1;
                 StringBuilder text = new StringBuilder(lines.get(i));
@@ -145,7 +156,6 @@ public final class RsyncdConf {
                 }
                 line(file, lineNo, text.toString().strip(), depth);
             }
-            including.remove(real);
         }
 
         private static boolean endsWithContinuation(StringBuilder s) {

@@ -11,9 +11,19 @@ public final class MultiplexWriter extends OutputStream {
     private final byte[] buf = new byte[4 + FRAME];
     private int used = 4;
     private long written;
+    /** Where messages go instead of the wire (a pulling client's receiver shows its own); null: the wire. */
+    private volatile java.util.function.BiConsumer<Integer, byte[]> local;
 
     public MultiplexWriter(OutputStream socketOut) {
         this.socketOut = socketOut;
+    }
+
+    /**
+     * Keeps every message but DATA on this side, handed to {@code local}: the receiving side of a pull shows
+     * its deletions, warnings and errors itself, as rsync's client does, and sends the sender only data.
+     */
+    public void keepMessagesLocal(java.util.function.BiConsumer<Integer, byte[]> local) {
+        this.local = local;
     }
 
     @Override
@@ -40,6 +50,10 @@ public final class MultiplexWriter extends OutputStream {
 
     /** Sends an out-of-band message after any DATA already written. */
     public synchronized void sendMessage(int code, byte[] payload) throws IOException {
+        if (local != null) {
+            local.accept(code, payload);
+            return;
+        }
         flushFrame();
         byte[] frame = new byte[4 + payload.length];
         header(frame, code, payload.length);

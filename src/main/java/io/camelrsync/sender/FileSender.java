@@ -29,7 +29,7 @@ public final class FileSender {
     public record Settings(int protocol, boolean varintFlags, boolean id0Names, boolean safeFlist, boolean owner,
                            boolean group, boolean devices, boolean specials, boolean links, boolean hardLinks,
                            boolean numericIds, boolean dryRun, ChecksumAlgorithm algorithm, int seed,
-                           boolean seedFirst) {
+                           boolean seedFirst, boolean daemonSide) {
     }
 
     /** Where a file's content comes from: the client opens its path, the daemon opens it inside its module. */
@@ -141,7 +141,7 @@ public final class FileSender {
                 continue;
             }
             if (ndx == Ndx.DEL_STATS) {
-                readDeleteStats(in);
+                readDeleteStats(in, out);
                 continue;
             }
             if (ndx < 0 || ndx >= files.size()) {
@@ -229,31 +229,40 @@ public final class FileSender {
         }
     }
 
-    private void readDeleteStats(WireInput in) throws IOException {
+    /** The receiver's deletion counts; a daemon sends them back to the pulling client (read_ndx_and_attrs). */
+    private void readDeleteStats(WireInput in, WireOutput out) throws IOException {
+        int[] counts = new int[5]; // files, dirs, symlinks, devices, specials
         int total = 0;
-        for (int i = 0; i < 5; i++) { // files, dirs, symlinks, devices, specials
-            total += in.readVarint();
+        for (int i = 0; i < 5; i++) {
+            counts[i] = in.readVarint();
+            total += counts[i];
+        }
+        if (settings.daemonSide()) {
+            out.writeNdx(Ndx.DEL_STATS);
+            for (int c : counts) {
+                out.writeVarint(c);
+            }
         }
         events.deleted(total);
     }
 
     /** main.c read_final_goodbye, the sender's side: at protocol 31+ one more DONE round trip. */
     public void readGoodbye(WireInput in, WireOutput out) throws IOException {
-        int ndx = readSkippingStats(in);
+        int ndx = readSkippingStats(in, out);
         if (settings.protocol() >= 31 && ndx == Ndx.DONE) {
             out.writeNdx(Ndx.DONE);
             out.flush();
-            ndx = readSkippingStats(in);
+            ndx = readSkippingStats(in, out);
         }
         if (ndx != Ndx.DONE) {
             throw RsyncException.protocol("Invalid packet at end of run (" + ndx + ") [sender]");
         }
     }
 
-    private int readSkippingStats(WireInput in) throws IOException {
+    private int readSkippingStats(WireInput in, WireOutput out) throws IOException {
         int ndx = in.readNdx();
         while (ndx == Ndx.DEL_STATS) {
-            readDeleteStats(in);
+            readDeleteStats(in, out);
             ndx = in.readNdx();
         }
         return ndx;

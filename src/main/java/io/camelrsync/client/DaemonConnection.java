@@ -1,0 +1,86 @@
+package io.camelrsync.client;
+
+import io.camelrsync.checksum.ChecksumAlgorithm;
+import io.camelrsync.protocol.ExitCode;
+import io.camelrsync.protocol.Limits;
+import io.camelrsync.protocol.Printable;
+import io.camelrsync.protocol.RsyncException;
+import io.camelrsync.protocol.WireInput;
+import io.camelrsync.protocol.WireOutput;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.util.List;
+
+/**
+ * The client's end of a daemon session before either role starts, shared by pushes and pulls: the connection,
+ * the daemon's compat flags and the checksum negotiation (main.c start_socket_client, compat.c setup_protocol).
+ */
+public final class DaemonConnection {
+    private static final int CF_INC_RECURSE = 0x01;
+
+    private DaemonConnection() {
+    }
+
+    /** A connection to the daemon (TLS when asked), with rsync's texts and exit codes for what fails. */
+    public static Socket open(RsyncTarget target, PushOptions options) throws IOException {
+        Socket s = new Socket();
+        try {
+            s.connect(new InetSocketAddress(target.host(), target.port()), options.connectTimeoutSeconds * 1000);
+        } catch (SocketTimeoutException e) {
+            s.close();
+            throw new RsyncException(ExitCode.CONNECT_TIMEOUT, "rsync: failed to connect to " + target.host()
+                    + " (" + target.host() + "): Connection timed out (110)");
+        } catch (UnknownHostException e) {
+            s.close();
+            throw new RsyncException(ExitCode.SOCKET_IO, "rsync: getaddrinfo: " + target.host() + " "
+                    + target.port() + ": Name or service not known");
+        } catch (IOException e) {
+            s.close();
+            throw new RsyncException(ExitCode.SOCKET_IO, "rsync: failed to connect to " + target.host() + " ("
+                    + target.host() + "): " + e.getMessage() + " (is the daemon running on port " + target.port()
+                    + "?)", e);
+        }
+        s.setTcpNoDelay(true);
+        s.setSoTimeout((int) Math.min(Integer.MAX_VALUE, options.ioTimeoutMillis()));
+        return options.tls ? TlsClient.wrap(s, target.host(), target.port(), options) : s;
+    }
+
+    /** compat.c setup_protocol, the client's side: the daemon's compat flags, never incremental recursion. */
+    public static int readCompatFlags(WireInput in) throws IOException {
+        int compat;
+        try {
+            compat = in.readVarint();
+        } catch (RsyncException e) {
+            if (e.exitCode() != ExitCode.STREAM_IO) {
+                throw e; // bad data, not a hang-up
+            }
+            throw new RsyncException(ExitCode.START_CLIENT, "rsync: the daemon closed the connection after the"
+                    + " arguments (it may refuse one of our options; see its log)", e);
+        }
+        if ((compat & CF_INC_RECURSE) != 0) {
+            throw RsyncException.protocol("the daemon turned on incremental recursion, which we did not offer");
+        }
+        return compat;
+    }
+
+    /** compat.c negotiate_the_strings, the client's side: our list (strongest first), then the daemon's. */
+    public static ChecksumAlgorithm negotiateChecksum(WireInput in, WireOutput out, String checksumChoice)
+            throws IOException {
+        List<ChecksumAlgorithm> ours = ChecksumAlgorithm.choices(checksumChoice);
+        StringBuilder list = new StringBuilder();
+        ours.forEach(a -> list.append(list.length() == 0 ? "" : " ").append(a.wireName()));
+        out.writeVstring(list.toString());
+        out.flush();
+        List<String> theirs = List.of(in.readVstring(Limits.MAX_NSTR).trim().split("\\s+"));
+        for (ChecksumAlgorithm a : ours) {
+            if (theirs.contains(a.wireName())) {
+                return a;
+            }
+        }
+        throw new RsyncException(ExitCode.UNSUPPORTED, "Failed to negotiate a checksum choice: we offer " + list
+                + ", the daemon offers " + Printable.of(String.join(" ", theirs)));
+    }
+}
