@@ -55,6 +55,7 @@ public class RsyncEndpointConfigurer extends PropertyConfigurerSupport implement
         case "passwordfile":
         case "passwordFile": target.setPasswordFile(property(camelContext, java.lang.String.class, value)); return true;
         case "protocol": target.setProtocol(property(camelContext, int.class, value)); return true;
+        case "pull": target.setPull(property(camelContext, boolean.class, value)); return true;
         case "source": target.setSource(property(camelContext, java.lang.String.class, value)); return true;
         case "ssl": target.setSsl(property(camelContext, boolean.class, value)); return true;
         case "sslcacert":
@@ -107,6 +108,7 @@ public class RsyncEndpointConfigurer extends PropertyConfigurerSupport implement
         case "passwordfile":
         case "passwordFile": return java.lang.String.class;
         case "protocol": return int.class;
+        case "pull": return boolean.class;
         case "source": return java.lang.String.class;
         case "ssl": return boolean.class;
         case "sslcacert":
@@ -160,6 +162,7 @@ public class RsyncEndpointConfigurer extends PropertyConfigurerSupport implement
         case "passwordfile":
         case "passwordFile": return target.getPasswordFile();
         case "protocol": return target.getProtocol();
+        case "pull": return target.isPull();
         case "source": return target.getSource();
         case "ssl": return target.isSsl();
         case "sslcacert":

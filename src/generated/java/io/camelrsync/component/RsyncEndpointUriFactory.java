@@ -23,7 +23,7 @@ public class RsyncEndpointUriFactory extends org.apache.camel.support.component.
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(33);
+        Set<String> props = new HashSet<>(34);
         props.add("archive");
         props.add("backup");
         props.add("backupDir");
@@ -48,6 +48,7 @@ public class RsyncEndpointUriFactory extends org.apache.camel.support.component.
         props.add("passwordFile");
         props.add("port");
         props.add("protocol");
+        props.add("pull");
         props.add("source");
         props.add("ssl");
         props.add("sslCaCert");

@@ -38,8 +38,11 @@ public class RsyncEndpoint extends DefaultEndpoint {
     private String module;
 
     @UriParam(label = "producer", description = "The local directory whose contents are pushed (required for the"
-            + " producer)")
+            + " producer); with pull=true, the directory the module path is fetched into")
     private String source;
+    @UriParam(label = "producer", description = "Fetch the module path into the source directory instead of"
+            + " pushing (camel-rsync pull: a restore); the body is ignored", defaultValue = "false")
+    private boolean pull;
     @UriParam(label = "consumer", description = "The rsyncd.conf whose modules the consumer serves (required for"
             + " the consumer)")
     private String config;
@@ -399,6 +402,14 @@ public class RsyncEndpoint extends DefaultEndpoint {
 
     public int getConnectTimeout() {
         return connectTimeout;
+    }
+
+    public boolean isPull() {
+        return pull;
+    }
+
+    public void setPull(boolean pull) {
+        this.pull = pull;
     }
 
     public boolean isSsl() {

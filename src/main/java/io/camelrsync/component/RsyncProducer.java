@@ -1,6 +1,7 @@
 package io.camelrsync.component;
 
 import io.camelrsync.client.PushListener;
+import io.camelrsync.client.PullSession;
 import io.camelrsync.client.PushSession;
 import io.camelrsync.client.TransferStats;
 import io.camelrsync.flist.ChangeSet;
@@ -46,12 +47,14 @@ public class RsyncProducer extends DefaultProducer {
         if (spec == null) {
             spec = in.getBody();
         }
-        ChangeSet changes = toChangeSet(spec);
+        ChangeSet changes = ep.isPull() ? null : toChangeSet(spec);
         TransferStats stats;
         LogListener listener = new LogListener(ep);
         synchronized (ep.pushLock()) {
             try {
-                stats = new PushSession(Path.of(ep.getSource()), true, ep.target(), ep.pushOptions(), changes,
+                stats = ep.isPull()
+                        ? new PullSession(ep.target(), Path.of(ep.getSource()), ep.pushOptions(), listener).run()
+                        : new PushSession(Path.of(ep.getSource()), true, ep.target(), ep.pushOptions(), changes,
                         listener).run();
             } catch (IOException e) {
                 throw failure(ep, e, listener.errors);
@@ -71,8 +74,10 @@ public class RsyncProducer extends DefaultProducer {
         in.setHeader(RsyncConstants.EXIT_CODE, stats.exitCode);
         in.setHeader(RsyncConstants.UPDATED_PATHS, listener.updated);
         in.setHeader(RsyncConstants.DELETED_PATHS, listener.deleted);
-        LOG.info("pushed {} to {}: {} files sent, {} literal bytes, {} matched, {} deleted in {} ms{}",
-                changes == null ? "tree " + ep.getSource() : changes.size() + " changed paths", ep.target(),
+        LOG.info("{} {} {} {}: {} files sent, {} literal bytes, {} matched, {} deleted in {} ms{}",
+                ep.isPull() ? "pulled" : "pushed",
+                changes == null ? "tree " + ep.getSource() : changes.size() + " changed paths",
+                ep.isPull() ? "from" : "to", ep.target(),
                 stats.transferredFiles, stats.literalBytes, stats.matchedBytes, stats.deletedFiles,
                 stats.elapsedMillis, stats.exitCode == 0 ? "" : " (rsync exit code " + stats.exitCode + ")");
     }
@@ -86,7 +91,8 @@ public class RsyncProducer extends DefaultProducer {
             // the daemon's last error is rsync's summary line; its first says why (e.g. the option it refuses)
             String why = r.shownToUser() && daemonErrors.size() > 1
                     ? daemonErrors.get(0) + "; " + daemonErrors.get(daemonErrors.size() - 1) : r.getMessage();
-            String text = "rsync push to " + ep.target() + " failed (exit code " + r.exitCode() + "): " + why;
+            String text = "rsync " + (ep.isPull() ? "pull from " : "push to ") + ep.target() + " failed (exit code "
+                    + r.exitCode() + "): " + why;
             return RsyncTargetException.isTargetFailure(r.exitCode())
                     ? new RsyncTargetException(r.exitCode(), text, r) : new RsyncException(r.exitCode(), text, r);
         }

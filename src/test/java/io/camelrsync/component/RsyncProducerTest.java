@@ -48,7 +48,8 @@ class RsyncProducerTest extends CamelTestSupport {
                         "auth users = camel", "secrets file = " + secrets)
                         + RsyncDaemon.module("paths", Files.createDirectories(work.resolve("paths")))
                         + RsyncDaemon.module("refusing", Files.createDirectories(work.resolve("refusing")),
-                        "refuse options = delete"));
+                        "refuse options = delete")
+                        + RsyncDaemon.module("backup", Files.createDirectories(work.resolve("backup"))));
         Files.createDirectories(work.resolve("paths-src"));
     }
 
@@ -71,6 +72,8 @@ class RsyncProducerTest extends CamelTestSupport {
                         + work.resolve("paths-src") + "&delete=true");
                 from("direct:refused").to("rsync://127.0.0.1:" + daemon.port() + "/refusing?source=" + src
                         + "&delete=true");
+                from("direct:restore").to("rsync://127.0.0.1:" + daemon.port() + "/backup?source="
+                        + work.resolve("restored") + "&pull=true&delete=true&hardLinks=true");
                 from("direct:unreachable").to("rsync://127.0.0.1:" + unreachablePort + "/m?source=" + src
                         + "&connectTimeout=5");
             }
@@ -107,6 +110,25 @@ class RsyncProducerTest extends CamelTestSupport {
         Files.writeString(src.resolve("docs/sub/c.txt"), "c");
         template.sendBody("direct:push", "docs/sub/\n");
         assertEquals("c", Files.readString(mirror.resolve("docs/sub/c.txt")));
+    }
+
+    /** pull=true: the module is fetched into the source directory (a restore), deletions included. */
+    @Test
+    void aPullRestoresTheModuleIntoTheSourceDirectory() throws Exception {
+        Path backup = work.resolve("backup");
+        Files.createDirectories(backup.resolve("etc"));
+        Files.writeString(backup.resolve("etc/app.conf"), "kept on the backup");
+        Files.createLink(backup.resolve("etc/app.conf.link"), backup.resolve("etc/app.conf"));
+        Path restored = Files.createDirectories(work.resolve("restored"));
+        Files.writeString(restored.resolve("stray.txt"), "not on the backup: deleted");
+        Exchange e = template.request("direct:restore", x -> x.getIn().setBody("ignored"));
+        assertEquals(null, e.getException());
+        io.camelrsync.testing.TreeSnapshot.assertSameTree(backup, restored);
+        assertEquals(1, e.getMessage().getHeader(RsyncConstants.FILES_TRANSFERRED, Integer.class),
+                "one file sent, its other name linked: " + e.getMessage().getHeaders());
+        assertEquals(1, e.getMessage().getHeader(RsyncConstants.DELETED_FILES, Integer.class));
+        assertEquals(Files.getAttribute(restored.resolve("etc/app.conf"), "unix:ino"),
+                Files.getAttribute(restored.resolve("etc/app.conf.link"), "unix:ino"));
     }
 
     @Test
