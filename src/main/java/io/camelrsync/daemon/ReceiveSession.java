@@ -1323,13 +1323,13 @@ public final class ReceiveSession {
             }
             Pending p = pending.remove(ndx);
             if (p == null) {
-                throw RsyncException.protocol("the client sent file " + ndx + ", which we never requested");
+                throw RsyncException.protocol("the sender sent file " + ndx + ", which we never requested");
             }
             // the basis is the one we chose and summed, never one the client names (receiver.c trusts it)
             Basis asked = p.basis();
             if (basisType != (asked == null ? Basis.FNAME : asked.type())
                     || !java.util.Objects.equals(xname, asked == null ? null : asked.xname())) {
-                throw RsyncException.protocol("the client sent a basis type or name we never asked for (file "
+                throw RsyncException.protocol("the sender sent a basis type or name we never asked for (file "
                         + ndx + ")");
             }
             if (dryRun) {
@@ -1337,7 +1337,7 @@ public final class ReceiveSession {
             }
             SumHead echoed = SumHead.read(in, algorithm.digestLength());
             if (!echoed.equals(p.head())) {
-                throw RsyncException.protocol("the client changed the block sums of file " + ndx);
+                throw RsyncException.protocol("the sender changed the block sums of file " + ndx);
             }
             receiveFile(in, receiver, ndx, p, phase, redo);
         }

@@ -258,7 +258,7 @@ class MaliciousClientTest {
             e.sendEmptySumHeadAndLiteral("evil");
             e.expectHangUp();
         }
-        assertLogged("the client sent a basis type or name we never asked for");
+        assertLogged("the sender sent a basis type or name we never asked for");
         assertModuleHolds();
     }
 
@@ -290,7 +290,7 @@ class MaliciousClientTest {
     }
 
     static Stream<Arguments> sumHeadEchoes() {
-        String changed = "the client changed the block sums of file 1";
+        String changed = "the sender changed the block sums of file 1";
         return Stream.of(
                 Arguments.of("count one more", true, 1, 0, 0, 0, changed),
                 Arguments.of("count one less", true, -1, 0, 0, 0, changed),
@@ -437,7 +437,7 @@ class MaliciousClientTest {
             e.sendEmptySumHeadAndLiteral("evil");
             e.expectHangUp();
         }
-        assertLogged("the client sent a basis type or name we never asked for");
+        assertLogged("the sender sent a basis type or name we never asked for");
         assertModuleHolds("alt", "alt/x.txt");
     }
 

@@ -86,6 +86,16 @@ class HostileDaemonTest {
         }, () -> "the client did not return within " + BOUND.toSeconds() + " s\n" + d.diagnostics());
     }
 
+    /** {@code camel-rsync pull -rlptD --timeout=3 rsync://.../mod/ DEST} against the script, bounded as a push. */
+    static Run pull(FakeDaemon d, Path dest, String... extra) {
+        List<String> args = new ArrayList<>(List.of("pull", "-rlptD", "--timeout=" + TIMEOUT, "--contimeout=" + TIMEOUT));
+        args.addAll(List.of(extra));
+        args.add("rsync://127.0.0.1:" + d.port() + "/mod/");
+        args.add(dest.toString());
+        return assertTimeoutPreemptively(BOUND, () -> client(args, d),
+                () -> "the client did not return within " + BOUND.toSeconds() + " s\n" + d.diagnostics());
+    }
+
     private static Run client(List<String> args, FakeDaemon d) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
