@@ -7,7 +7,14 @@ import io.camelrsync.protocol.Printable;
 import io.camelrsync.protocol.RsyncException;
 import io.camelrsync.protocol.WireInput;
 import io.camelrsync.protocol.WireOutput;
+import io.camelrsync.protocol.BandwidthLimit;
+import io.camelrsync.protocol.MultiplexReader;
+import io.camelrsync.protocol.StallWatchdog;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -82,5 +89,46 @@ public final class DaemonConnection {
         }
         throw new RsyncException(ExitCode.UNSUPPORTED, "Failed to negotiate a checksum choice: we offer " + list
                 + ", the daemon offers " + Printable.of(String.join(" ", theirs)));
+    }
+
+    /** A session's streams: input acknowledged at once, output watched for stalls and paced by --bwlimit. */
+    public record Streams(BufferedInputStream in, StallWatchdog watchdog, OutputStream out) {
+    }
+
+    public static Streams streams(Socket socket, PushOptions options) throws IOException {
+        BufferedInputStream in = new BufferedInputStream(new QuickAckInput(socket), 64 * 1024);
+        StallWatchdog watchdog = new StallWatchdog(socket.getOutputStream(), socket, options.ioTimeoutMillis());
+        OutputStream out = new BufferedOutputStream(options.bwlimit > 0
+                ? new BandwidthLimit(watchdog, options.bwlimit) : watchdog, 64 * 1024);
+        return new Streams(in, watchdog, out);
+    }
+
+    /** The arguments after the daemon's OK, each NUL-terminated, then the empty one that ends them (>= 30). */
+    public static void writeArgs(OutputStream out, List<String> args) throws IOException {
+        for (String arg : args) {
+            out.write(arg.getBytes(StandardCharsets.UTF_8));
+            out.write(0);
+        }
+        out.write(0);
+        out.flush();
+    }
+
+    /**
+     * A session's failure as rsync reports it ({@code role}: sender or receiver): a timeout, a broken connection,
+     * or the daemon's own exit, whose code and last error (already shown to the user) say more than our read.
+     */
+    public static RsyncException failure(IOException e, MultiplexReader reader, String lastDaemonError,
+                                         PushOptions options, String role) {
+        RsyncException mapped = e instanceof RsyncException r ? r
+                : e instanceof SocketTimeoutException ? new RsyncException(ExitCode.TIMEOUT, "[" + role
+                + "] io timeout after " + options.ioTimeoutMillis() / 1000 + " seconds -- exiting", e)
+                : new RsyncException(ExitCode.STREAM_IO, "rsync: connection unexpectedly closed ("
+                + e.getMessage() + ")", e);
+        if (reader != null && reader.errorExit() > 0) {
+            String text = lastDaemonError != null ? lastDaemonError.trim() : mapped.getMessage();
+            RsyncException exit = new RsyncException(reader.errorExit(), text, mapped);
+            return lastDaemonError != null ? exit.markShown() : exit;
+        }
+        return mapped;
     }
 }

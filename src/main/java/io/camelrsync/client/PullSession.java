@@ -7,22 +7,18 @@ import io.camelrsync.daemon.ReceiveSession;
 import io.camelrsync.daemon.ReceiveStats;
 import io.camelrsync.daemonconf.RsyncdConf;
 import io.camelrsync.fs.Names;
-import io.camelrsync.protocol.BandwidthLimit;
 import io.camelrsync.protocol.ExitCode;
 import io.camelrsync.protocol.MessageCode;
 import io.camelrsync.protocol.MessageListener;
 import io.camelrsync.protocol.MultiplexReader;
 import io.camelrsync.protocol.MultiplexWriter;
 import io.camelrsync.protocol.RsyncException;
-import io.camelrsync.protocol.StallWatchdog;
 import io.camelrsync.protocol.WireInput;
 import io.camelrsync.protocol.WireOutput;
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -83,21 +79,15 @@ public final class PullSession {
     }
 
     private void transfer(Socket socket, TransferStats stats) throws IOException {
-        BufferedInputStream in = new BufferedInputStream(new QuickAckInput(socket), 64 * 1024);
-        StallWatchdog watchdog = new StallWatchdog(socket.getOutputStream(), socket, options.ioTimeoutMillis());
-        OutputStream rawOut = new BufferedOutputStream(options.bwlimit > 0
-                ? new BandwidthLimit(watchdog, options.bwlimit) : watchdog, 64 * 1024);
+        DaemonConnection.Streams streams = DaemonConnection.streams(socket, options);
+        BufferedInputStream in = streams.in();
+        OutputStream rawOut = streams.out();
         MultiplexReader reader = null;
         try {
             int protocol = new DaemonLogin(in, rawOut, source, options, listener).run();
             List<String> args = ServerArgs.of(options, true, false, source.moduleArg());
+            DaemonConnection.writeArgs(rawOut, args);
             WireOutput plain = new WireOutput(rawOut);
-            for (String arg : args) {
-                plain.write(arg.getBytes(StandardCharsets.UTF_8));
-                plain.writeByte(0);
-            }
-            plain.writeByte(0);
-            plain.flush();
 
             WireInput setup = new WireInput(in);
             int compat = DaemonConnection.readCompatFlags(setup);
@@ -133,19 +123,13 @@ public final class PullSession {
             if (received.errors > 0) {
                 stats.exitCode = ExitCode.PARTIAL;
             }
-        } catch (RsyncException e) {
-            throw peerExitOr(reader, e);
-        } catch (SocketTimeoutException e) {
-            throw peerExitOr(reader, new RsyncException(ExitCode.TIMEOUT, "[receiver] io timeout after "
-                    + options.ioTimeoutMillis() / 1000 + " seconds -- exiting", e));
         } catch (IOException e) {
-            throw peerExitOr(reader, new RsyncException(ExitCode.STREAM_IO,
-                    "rsync: connection unexpectedly closed (" + e.getMessage() + ")", e));
+            throw DaemonConnection.failure(e, reader, lastDaemonError, options, "receiver");
         } finally {
             if (reader != null) {
                 reader.abort(new IOException("the pull has ended"));
             }
-            watchdog.close();
+            streams.watchdog().close();
         }
     }
 
@@ -195,14 +179,5 @@ public final class PullSession {
                 listener.deleted(path);
             }
         };
-    }
-
-    /** When the daemon announced its exit, its code and last error text say more than our broken read. */
-    private RsyncException peerExitOr(MultiplexReader reader, RsyncException e) {
-        if (reader != null && reader.errorExit() > 0) {
-            String text = lastDaemonError != null ? lastDaemonError.trim() : e.getMessage();
-            return new RsyncException(reader.errorExit(), text, e);
-        }
-        return e;
     }
 }

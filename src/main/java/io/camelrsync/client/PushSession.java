@@ -7,25 +7,20 @@ import io.camelrsync.flist.FileEntry;
 import io.camelrsync.flist.FileScanner;
 import io.camelrsync.flist.ScanResult;
 import io.camelrsync.fs.Names;
-import io.camelrsync.protocol.BandwidthLimit;
 import io.camelrsync.protocol.ExitCode;
 import io.camelrsync.protocol.MessageCode;
 import io.camelrsync.protocol.MessageListener;
 import io.camelrsync.protocol.MultiplexReader;
 import io.camelrsync.protocol.MultiplexWriter;
 import io.camelrsync.protocol.RsyncException;
-import io.camelrsync.protocol.StallWatchdog;
 import io.camelrsync.protocol.WireInput;
 import io.camelrsync.protocol.WireOutput;
 import io.camelrsync.sender.FileSender;
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -117,20 +112,15 @@ public final class PushSession {
 
 
     private void transfer(Socket socket, EntrySource scan) throws IOException {
-        BufferedInputStream in = new BufferedInputStream(new QuickAckInput(socket), 64 * 1024);
-        StallWatchdog watchdog = new StallWatchdog(socket.getOutputStream(), socket, options.ioTimeoutMillis());
-        OutputStream rawOut = new BufferedOutputStream(options.bwlimit > 0
-                ? new BandwidthLimit(watchdog, options.bwlimit) : watchdog, 64 * 1024);
+        DaemonConnection.Streams streams = DaemonConnection.streams(socket, options);
+        BufferedInputStream in = streams.in();
+        OutputStream rawOut = streams.out();
         MultiplexReader reader = null;
         try {
             int protocol = new DaemonLogin(in, rawOut, target, options, listener).run();
+            DaemonConnection.writeArgs(rawOut, ServerArgs.of(options, false, transfersEveryNamedFile(),
+                    target.moduleArg()));
             WireOutput plain = new WireOutput(rawOut);
-            for (String arg : ServerArgs.of(options, false, transfersEveryNamedFile(), target.moduleArg())) {
-                plain.write(arg.getBytes(StandardCharsets.UTF_8));
-                plain.writeByte(0);
-            }
-            plain.writeByte(0);
-            plain.flush();
 
             WireInput setup = new WireInput(in);
             int compat = DaemonConnection.readCompatFlags(setup);
@@ -184,28 +174,11 @@ public final class PushSession {
                 stats.exitCode = sawTransferError || (ioError & ScanResult.IOERR_GENERAL) != 0
                         ? ExitCode.PARTIAL : ExitCode.VANISHED;
             }
-        } catch (RsyncException e) {
-            throw peerExitOr(reader, e);
-        } catch (SocketTimeoutException e) {
-            throw peerExitOr(reader, new RsyncException(ExitCode.TIMEOUT, "[sender] io timeout after "
-                    + options.ioTimeoutMillis() / 1000 + " seconds -- exiting", e));
         } catch (IOException e) {
-            RsyncException mapped = new RsyncException(ExitCode.STREAM_IO,
-                    "rsync: connection unexpectedly closed (" + e.getMessage() + ")", e);
-            throw peerExitOr(reader, mapped);
+            throw DaemonConnection.failure(e, reader, lastDaemonError, options, "sender");
         } finally {
-            watchdog.close();
+            streams.watchdog().close();
         }
-    }
-
-    /** When the daemon announced its exit, its code and last error text say more than our broken read. */
-    private RsyncException peerExitOr(MultiplexReader reader, RsyncException e) {
-        if (reader != null && reader.errorExit() > 0) {
-            String text = lastDaemonError != null ? lastDaemonError.trim() : e.getMessage();
-            RsyncException exit = new RsyncException(reader.errorExit(), text, e);
-            return lastDaemonError != null ? exit.markShown() : exit;
-        }
-        return e;
     }
 
     /**

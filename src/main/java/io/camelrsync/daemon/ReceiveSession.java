@@ -11,7 +11,6 @@ import io.camelrsync.flist.FileListReader;
 import io.camelrsync.flist.ScanResult;
 import io.camelrsync.fs.Dir;
 import io.camelrsync.fs.FsException;
-import io.camelrsync.fs.Names;
 import io.camelrsync.fs.NativeFile;
 import io.camelrsync.fs.Stat;
 import io.camelrsync.protocol.BandwidthLimit;
@@ -371,18 +370,11 @@ public final class ReceiveSession {
     private ReceiveStats receiveInto(MultiplexWriter mux, WireInput data, MultiplexReader demux, int protocol,
                                      int compat, SessionMemory memory) throws IOException {
         if (!pulling && (args.delete() || args.used().contains("prune-empty-dirs"))) { // receiver_wants_list
-            for (int len; (len = data.readInt()) != 0; ) {
-                if (len < 0 || len >= Limits.MAX_RULE) {
-                    throw RsyncException.protocol("filter rule of " + len + " bytes");
-                }
-                // names in rules are bytes, as in the file list
-                String rule = Names.decode(data.readBytes(len, Limits.MAX_RULE, "filter rule"));
-                try {
-                    filters = filters.withReceiverRule(rule);
-                } catch (IllegalArgumentException e) {
-                    refuse(mux, protocol, "ERROR: " + e.getMessage(), ExitCode.UNSUPPORTED);
-                    return stats;
-                }
+            try {
+                filters = ClientRules.read(data, false);
+            } catch (IllegalArgumentException e) {
+                refuse(mux, protocol, "ERROR: " + e.getMessage(), ExitCode.UNSUPPORTED);
+                return stats;
             }
         }
         FileListReader.Options fo = new FileListReader.Options(protocol, (compat & CF_VARINT) != 0, args.owner(),

@@ -10,13 +10,10 @@ import io.camelrsync.flist.FileScanner;
 import io.camelrsync.flist.ScanResult;
 import io.camelrsync.fs.Dir;
 import io.camelrsync.fs.FsException;
-import io.camelrsync.fs.Names;
 import io.camelrsync.fs.Stat;
 import io.camelrsync.protocol.ExitCode;
-import io.camelrsync.protocol.Limits;
 import io.camelrsync.protocol.MessageCode;
 import io.camelrsync.protocol.MultiplexWriter;
-import io.camelrsync.protocol.RsyncException;
 import io.camelrsync.protocol.WireInput;
 import io.camelrsync.protocol.WireOutput;
 import io.camelrsync.sender.FileSender;
@@ -72,18 +69,12 @@ final class SendSession {
             throws IOException {
         ModuleConf module = request.module();
         stats.pulled = true;
-        FilterRules clientRules = FilterRules.empty();
-        for (int len; (len = data.readInt()) != 0; ) { // recv_filter_list: a sender always reads it
-            if (len < 0 || len >= Limits.MAX_RULE) {
-                throw RsyncException.protocol("filter rule of " + len + " bytes");
-            }
-            String rule = Names.decode(data.readBytes(len, Limits.MAX_RULE, "filter rule"));
-            try {
-                clientRules = clientRules.withSenderRule(rule);
-            } catch (IllegalArgumentException e) {
-                refusal.refuse("ERROR: " + e.getMessage(), ExitCode.UNSUPPORTED);
-                return;
-            }
+        FilterRules clientRules;
+        try {
+            clientRules = ClientRules.read(data, true); // recv_filter_list: a sender always reads it
+        } catch (IllegalArgumentException e) {
+            refusal.refuse("ERROR: " + e.getMessage(), ExitCode.UNSUPPORTED);
+            return;
         }
         if (module.writeOnly()) {
             refusal.refuse("ERROR: module is write only", ExitCode.SYNTAX);
