@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Pushes over TLS, as rsync-ssl does: into our daemon (--ssl-cert), and into a stock rsync daemon behind stunnel
+ * Pushes (and a pull) over TLS, as rsync-ssl does: into our daemon (--ssl-cert), and into a stock rsync daemon behind stunnel
  * (Debian's stunnel4), the daemon's certificate verified against the CA file given; a certificate of another CA
  * is refused before anything is sent.
  */
@@ -68,6 +68,14 @@ class TlsPushTest {
             assertEquals(10, e.exitCode());
             assertTrue(e.getMessage().contains("TLS with localhost:" + ours.port() + " failed"), e.getMessage());
             assertEquals("over TLS", Files.readString(dst.resolve("sub/a.txt")), "nothing was sent");
+
+            // and back: a pull through the same TLS connection (rsyncs://), written inside its DEST
+            Path restored = work.resolve("restored");
+            PushArgs pullArgs = PushArgs.parse(List.of("-a", "--ssl-ca-cert", tls.cert().toString(),
+                    "rsyncs://localhost:" + ours.port() + "/m/", restored.toString()));
+            new io.camelrsync.client.PullSession(RsyncTarget.parse(pullArgs.operands.get(0), pullArgs.port),
+                    restored, pullArgs.options, new PushListener() { }).run();
+            assertSameTree(dst, restored);
 
             PushOptions plain = PushOptions.none();
             plain.recursive = true;
