@@ -50,6 +50,9 @@ final class SendSession {
 
     /** Where the transfer starts below the module ("" for its top), and how its names begin on the wire. */
     private String base = "";
+    /** The directory of the last file sent, open, and its path below the module. */
+    private Dir openDir;
+    private String openDirRel;
 
     SendSession(ModuleRequest request, ClientArgs args, Path moduleRoot, Consumer<String> log,
                 BiPredicate<String, Boolean> daemonRefuses, Refusal refusal, ReceiveStats stats) {
@@ -134,7 +137,11 @@ final class SendSession {
         List<FileEntry> files = sender.sendFileList(out, mux, scan);
         long listMillis = (System.nanoTime() - start) / 1_000_000;
         stats.files = files.size();
-        sender.sendFiles(data, out, mux, files, scan.ioError());
+        try {
+            sender.sendFiles(data, out, mux, files, scan.ioError());
+        } finally {
+            closeOpenDir();
+        }
         FileSender.Counts c = sender.counts();
         stats.transferredFiles = c.transferredFiles;
         stats.literalBytes = c.literalBytes;
@@ -223,13 +230,28 @@ final class SendSession {
         }
     }
 
-    /** A listed file, opened inside the module one component at a time, never through a symlink. */
+    /**
+     * A listed file, opened inside the module one component at a time, never through a symlink. Its directory
+     * stays open for the next file: the list sends a directory's files one after another.
+     */
     private FileChannel open(FileEntry file) throws IOException {
         String rel = moduleRel(file.path);
         int slash = rel.lastIndexOf('/');
-        try (Dir module = Dir.open(moduleRoot);
-             Dir dir = slash < 0 ? module.retain() : module.openPath(rel.substring(0, slash))) {
-            return dir.openRead(slash < 0 ? rel : rel.substring(slash + 1));
+        String parent = slash < 0 ? "" : rel.substring(0, slash);
+        if (openDir == null || !parent.equals(openDirRel)) {
+            closeOpenDir();
+            try (Dir module = Dir.open(moduleRoot)) {
+                openDir = parent.isEmpty() ? module.retain() : module.openPath(parent);
+            }
+            openDirRel = parent;
+        }
+        return openDir.openRead(slash < 0 ? rel : rel.substring(slash + 1));
+    }
+
+    private void closeOpenDir() {
+        if (openDir != null) {
+            openDir.close();
+            openDir = null;
         }
     }
 
