@@ -109,8 +109,6 @@ public final class PushSession {
         return scanner.startTree();
     }
 
-
-
     private void transfer(Socket socket, EntrySource scan) throws IOException {
         DaemonConnection.Streams streams = DaemonConnection.streams(socket, options);
         BufferedInputStream in = streams.in();
