@@ -22,6 +22,14 @@ public final class ChangeSets {
         return ChangeSet.builder().add("./").build();
     }
 
+    /**
+     * The full sync a message asks for: its body when that is one (a recovery's, naming what changed while
+     * events were lost), else the plain full sync (the start-up sync's body is only its reason).
+     */
+    public static ChangeSet fullSyncOf(Object body) {
+        return body instanceof ChangeSet cs && cs.isWholeTree() ? cs : fullSync();
+    }
+
     public static boolean isFullSync(ChangeSet set) {
         return set.trees().contains(".");
     }

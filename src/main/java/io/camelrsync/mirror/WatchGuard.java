@@ -81,6 +81,14 @@ public class WatchGuard extends RoutePolicySupport {
     private volatile Route route;
     /** Why the watch route is being restarted (a recovery), for the full sync that follows its start. */
     private volatile String restartReason;
+    /**
+     * Epoch millis from which changes may have gone unseen (the first sign of lost events, less a margin for
+     * events queued before it), for the recovery's full sync; -1 when none is pending.
+     */
+    private volatile long blindSince = -1;
+    private volatile long restartBlindSince = -1;
+    /** How long before the first sign of lost events changes may already have been lost. */
+    private static final long LOST_EVENTS_MARGIN_MILLIS = 2_000;
     private volatile Object rootIdentity;
     private volatile boolean rootMissing;
     /** Watches the root's parent for the root's own deletion and creation, which the root's watch cannot see. */
@@ -108,8 +116,10 @@ public class WatchGuard extends RoutePolicySupport {
         }
         ACTIVE.add(this);
         String reason = restartReason;
+        long since = restartBlindSince;
         restartReason = null;
-        recoverer.execute(() -> fullSyncOnceStarted(route, reason == null ? "start-up" : reason));
+        restartBlindSince = -1;
+        recoverer.execute(() -> fullSyncOnceStarted(route, reason == null ? "start-up" : reason, since));
     }
 
     /**
@@ -117,7 +127,7 @@ public class WatchGuard extends RoutePolicySupport {
      * once the route has started, so that the watch was registered before the sync reads the tree; a change in
      * between is then seen by one or the other.
      */
-    private void fullSyncOnceStarted(Route r, String reason) {
+    private void fullSyncOnceStarted(Route r, String reason, long blindSinceMillis) {
         CamelContext ctx = r.getCamelContext();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (ctx.getRouteController().getRouteStatus(r.getRouteId()) != ServiceStatus.Started) {
@@ -133,7 +143,10 @@ public class WatchGuard extends RoutePolicySupport {
         }
         ProducerTemplate template = ctx.createProducerTemplate();
         try {
-            template.sendBody("direct:mirror-full-sync-" + sync, reason);
+            // after lost events, what changed since (by ctime, which no one sets back) goes first with -I: a
+            // same-size rewrite within the second, unseen, would pass the quick check of the full sync
+            Object body = blindSinceMillis < 0 ? reason : ChangedSince.fullSync(source, blindSinceMillis);
+            template.sendBody("direct:mirror-full-sync-" + sync, body);
         } catch (RuntimeException e) {
             LOG.error("the full sync after the watch of {} started could not be queued: {}", source, e.toString());
         } finally {
@@ -234,6 +247,7 @@ public class WatchGuard extends RoutePolicySupport {
         if (recovery == null) {
             firstRequestNanos = now;
             recoveryReason = reason;
+            blindSince = System.currentTimeMillis() - LOST_EVENTS_MARGIN_MILLIS;
         } else if (now - firstRequestNanos < recoveryDelayMillis * 8_000_000L) {
             recovery.cancel(false);
         } else {
@@ -257,6 +271,7 @@ public class WatchGuard extends RoutePolicySupport {
             recoveries.incrementAndGet();
             LOG.warn("{}: sending every target a full sync of {}", reason, source);
             restartReason = reason; // the restart's full sync (onStart) is this recovery's
+            restartBlindSince = blindSince;
             ctx.getRouteController().startRoute(r.getRouteId());
         } catch (Exception e) {
             LOG.error("cannot watch {} again ({}); the next check of the source root retries", source,
