@@ -50,22 +50,31 @@ public final class Main {
                 default -> throw new UsageException("unknown command '" + command + "'\n" + usage());
             };
         } catch (RsyncException e) {
-            return fail(err, e.shownToUser() ? "" : e.getMessage(), e.exitCode());
+            return fail(err, e.shownToUser() ? "" : e.getMessage(), e.exitCode(), role(command));
         } catch (IllegalArgumentException e) {
-            return fail(err, e.getMessage(), ExitCode.SYNTAX);
+            return fail(err, e.getMessage(), ExitCode.SYNTAX, role(command));
         } catch (java.io.IOException e) {
-            return fail(err, "rsync: " + e.getMessage(), ExitCode.FILE_IO);
+            return fail(err, "rsync: " + e.getMessage(), ExitCode.FILE_IO, role(command));
         } catch (Exception e) {
-            return fail(err, "camel-rsync: " + e.getMessage(), ExitCode.FILE_SELECT);
+            return fail(err, "camel-rsync: " + e.getMessage(), ExitCode.FILE_SELECT, role(command));
         }
     }
 
+    /** Who rsync's summary line names (main.c who_am_i): a pulling client is the Receiver. */
+    static String role(String command) {
+        return command.equals("pull") ? "Receiver" : "sender";
+    }
+
     static int fail(PrintStream err, String message, int code) {
+        return fail(err, message, code, "sender");
+    }
+
+    static int fail(PrintStream err, String message, int code, String role) {
         if (message != null && !message.isEmpty()) {
             err.println(message);
         }
-        err.println("rsync error: " + describe(code) + " (code " + code + ") at camel-rsync [sender=" + version()
-                + "]");
+        err.println("rsync error: " + describe(code) + " (code " + code + ") at camel-rsync [" + role + "="
+                + version() + "]");
         return code;
     }
 

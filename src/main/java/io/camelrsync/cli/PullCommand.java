@@ -28,7 +28,7 @@ final class PullCommand {
         TransferStats stats = new PullSession(source, Path.of(a.operands.get(1)), a.options, reporter).run();
         reporter.summary(stats, a.stats);
         if (stats.exitCode != ExitCode.OK) {
-            return Main.fail(err, "", stats.exitCode);
+            return Main.fail(err, "", stats.exitCode, Main.role("pull"));
         }
         return ExitCode.OK;
     }

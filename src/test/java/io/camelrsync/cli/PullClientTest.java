@@ -124,6 +124,7 @@ class PullClientTest {
             Cli missing = Cli.run("pull", "-a", "--port=" + daemon.port(), "127.0.0.1::m/none/", dest.toString());
             assertEquals(23, missing.exitCode(), missing.toString());
             assertTrue(missing.err().contains("link_stat"), missing.toString());
+            assertTrue(missing.err().contains("[Receiver="), "a pulling client is the Receiver: " + missing);
         }
     }
 }
