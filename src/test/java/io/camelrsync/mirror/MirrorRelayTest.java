@@ -1,6 +1,7 @@
 package io.camelrsync.mirror;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.camelrsync.flist.ChangeSet;
 import io.camelrsync.testing.RsyncDaemon;
@@ -89,6 +90,52 @@ class MirrorRelayTest {
         } finally {
             for (MirrorRun run : runs) {
                 run.close();
+            }
+        }
+    }
+
+    /**
+     * A push into the relay that fails part way (its client killed) is forwarded too: what it wrote before that
+     * is in the module, and no later push would name it.
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void whatAFailedPushWroteIntoTheRelayGoesOn() throws Exception {
+        Path src = Files.createDirectories(work.resolve("src"));
+        for (int i = 0; i < 40; i++) {
+            Files.write(src.resolve(String.format("f%02d.bin", i)), new byte[64 * 1024]);
+        }
+        Path fin = Files.createDirectories(work.resolve("final"));
+        Path in = Files.createDirectories(work.resolve("relay/in"));
+        Path conf = work.resolve("relay/rsyncd.conf");
+        Files.writeString(conf, "use chroot = no\n[in]\npath = " + in + "\nread only = no\nuid = root\ngid = root\n"
+                + "munge symlinks = no\n");
+        int port = RsyncDaemon.freePort();
+        try (RsyncDaemon stock = RsyncDaemon.start(work.resolve("stock"), RsyncDaemon.module("t", fin));
+             MirrorRun relay = MirrorRun.start(new HashMap<>(Map.of("mirror.daemon.enabled", "true",
+                     "mirror.daemon.port", String.valueOf(port), "mirror.daemon.config", conf.toString(),
+                     "mirror.verify-interval", "0", "mirror.syncs[edge].relay", "in",
+                     "mirror.syncs[edge].targets", stock.url("t"))))) {
+            // 40 x 64 KiB at 256 KiB/s: about 10 s; killed after 3 s, some files complete in the module
+            Process client = new ProcessBuilder("rsync", "-a", "--bwlimit=256", src + "/",
+                    "rsync://127.0.0.1:" + port + "/in/").redirectErrorStream(true).start();
+            Thread.sleep(3_000);
+            client.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            MirrorTrees.await(() -> {
+                try (var names = Files.list(in)) {
+                    return names.anyMatch(p -> p.getFileName().toString().endsWith(".bin"));
+                }
+            }, 10_000, "some files arrived before the client was killed");
+            Thread.sleep(500); // the daemon notices the broken session
+            List<String> arrived;
+            try (var names = Files.list(in)) {
+                arrived = names.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".bin")).sorted()
+                        .toList();
+            }
+            assertTrue(arrived.size() < 40, "the push was cut short: " + arrived.size());
+            for (String name : arrived) {
+                MirrorTrees.await(() -> Files.exists(fin.resolve(name))
+                        && Files.size(fin.resolve(name)) == 64 * 1024, 20_000, name + " went on to the target");
             }
         }
     }
