@@ -184,10 +184,6 @@ final class SendSession {
             }
         }
         String rel = String.join("/", parts);
-        if (!rel.isEmpty() && daemonRefuses.test(rel, true) && daemonRefuses.test(rel, false)) {
-            return Source.failed("rsync: [sender] link_stat \"" + arg + "\" (in " + name + ") failed: the module"
-                    + " excludes it", ExitCode.PARTIAL);
-        }
         Stat st;
         try (Dir module = Dir.open(moduleRoot)) {
             if (parts.isEmpty()) {
@@ -206,6 +202,11 @@ final class SendSession {
         if (st == null) {
             return Source.failed("rsync: [sender] link_stat \"" + arg + "\" (in " + name + ") failed: No such file"
                     + " or directory (2)", ExitCode.PARTIAL);
+        }
+        // the module's own rules, by what the path is: a rule for directories ("secret/") excludes it as one
+        if (!rel.isEmpty() && daemonRefuses.test(rel, st.isDirectory())) {
+            return Source.failed("rsync: [sender] link_stat \"" + arg + "\" (in " + name + ") failed: the module"
+                    + " excludes it", ExitCode.PARTIAL);
         }
         if (contents && !parts.isEmpty() && !st.isDirectory()) {
             return Source.failed("rsync: [sender] change_dir \"" + arg + "\" (in " + name + ") failed: "

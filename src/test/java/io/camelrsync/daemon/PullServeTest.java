@@ -179,6 +179,21 @@ class PullServeTest {
         assertTrue(Files.exists(out.resolve("sub/big.bin")));
     }
 
+    /** A directory the module excludes ("secret/", a rule for directories) cannot be asked for by name. */
+    @Test
+    @Timeout(60)
+    void aDirectoryTheModuleExcludesIsNotServedByName() throws Exception {
+        start("exclude = secret/");
+        tree();
+        Files.createDirectories(module.resolve("secret"));
+        Files.writeString(module.resolve("secret/key"), "not for pulling");
+        Path dest = Files.createDirectories(work.resolve("ours")).resolve("secret");
+        Run r = rsync("-a", ourUrl("m/secret/"), dest + "/");
+        assertEquals(23, r.exit(), r.output());
+        assertTrue(r.output().contains("the module excludes it"), r.output());
+        assertFalse(Files.exists(dest.resolve("key")));
+    }
+
     @Test
     @Timeout(60)
     void aWriteOnlyModuleRefusesPulls() throws Exception {
