@@ -266,6 +266,36 @@ final class FakeDaemon implements AutoCloseable {
             }
         }
 
+        /**
+         * Reads the client's frames until its DATA holds {@code pattern} followed by {@code after} more bytes, and
+         * returns those bytes: the script waits for a request instead of sleeping. A client giving up ends it.
+         */
+        byte[] awaitData(byte[] pattern, int after) throws IOException {
+            ByteArrayOutputStream data = new ByteArrayOutputStream();
+            byte[] h = new byte[4];
+            while (readFully(h, 4)) {
+                int header = (h[0] & 0xff) | (h[1] & 0xff) << 8 | (h[2] & 0xff) << 16 | (h[3] & 0xff) << 24;
+                int tag = (header >>> 24) - 7;
+                byte[] payload = new byte[header & 0xffffff];
+                if (!readFully(payload, payload.length)) {
+                    break;
+                }
+                if (tag == 86) {
+                    throw new IOException("the client gave up while the script waited for its request");
+                }
+                if (tag == 0) {
+                    data.writeBytes(payload);
+                    byte[] all = data.toByteArray();
+                    for (int i = 0; i + pattern.length + after <= all.length; i++) {
+                        if (java.util.Arrays.equals(all, i, i + pattern.length, pattern, 0, pattern.length)) {
+                            return java.util.Arrays.copyOfRange(all, i + pattern.length, i + pattern.length + after);
+                        }
+                    }
+                }
+            }
+            throw new IOException("client closed while the script waited for its request");
+        }
+
         private boolean readFully(byte[] b, int len) throws IOException {
             for (int off = 0; off < len; ) {
                 int n = in.read(b, off, len - off);

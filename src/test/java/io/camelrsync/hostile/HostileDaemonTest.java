@@ -88,7 +88,12 @@ class HostileDaemonTest {
 
     /** {@code camel-rsync pull -rlptD --timeout=3 rsync://.../mod/ DEST} against the script, bounded as a push. */
     static Run pull(FakeDaemon d, Path dest, String... extra) {
-        List<String> args = new ArrayList<>(List.of("pull", "-rlptD", "--timeout=" + TIMEOUT, "--contimeout=" + TIMEOUT));
+        return pullWith("-rlptD", d, dest, extra);
+    }
+
+    /** As {@link #pull} with other short options than -rlptD (a pull without -D, say). */
+    static Run pullWith(String flags, FakeDaemon d, Path dest, String... extra) {
+        List<String> args = new ArrayList<>(List.of("pull", flags, "--timeout=" + TIMEOUT, "--contimeout=" + TIMEOUT));
         args.addAll(List.of(extra));
         args.add("rsync://127.0.0.1:" + d.port() + "/mod/");
         args.add(dest.toString());
