@@ -31,6 +31,11 @@ public class RsyncEndpointConfigurer extends PropertyConfigurerSupport implement
         case "bridgeErrorHandler": target.setBridgeErrorHandler(property(camelContext, boolean.class, value)); return true;
         case "bwlimit": target.setBwlimit(property(camelContext, int.class, value)); return true;
         case "checksum": target.setChecksum(property(camelContext, java.lang.String.class, value)); return true;
+        case "compress": target.setCompress(property(camelContext, boolean.class, value)); return true;
+        case "compresschoice":
+        case "compressChoice": target.setCompressChoice(property(camelContext, java.lang.String.class, value)); return true;
+        case "compresslevel":
+        case "compressLevel": target.setCompressLevel(property(camelContext, java.lang.Integer.class, value)); return true;
         case "config": target.setConfig(property(camelContext, java.lang.String.class, value)); return true;
         case "connecttimeout":
         case "connectTimeout": target.setConnectTimeout(property(camelContext, int.class, value)); return true;
@@ -84,6 +89,11 @@ public class RsyncEndpointConfigurer extends PropertyConfigurerSupport implement
         case "bridgeErrorHandler": return boolean.class;
         case "bwlimit": return int.class;
         case "checksum": return java.lang.String.class;
+        case "compress": return boolean.class;
+        case "compresschoice":
+        case "compressChoice": return java.lang.String.class;
+        case "compresslevel":
+        case "compressLevel": return java.lang.Integer.class;
         case "config": return java.lang.String.class;
         case "connecttimeout":
         case "connectTimeout": return int.class;
@@ -138,6 +148,11 @@ public class RsyncEndpointConfigurer extends PropertyConfigurerSupport implement
         case "bridgeErrorHandler": return target.isBridgeErrorHandler();
         case "bwlimit": return target.getBwlimit();
         case "checksum": return target.getChecksum();
+        case "compress": return target.isCompress();
+        case "compresschoice":
+        case "compressChoice": return target.getCompressChoice();
+        case "compresslevel":
+        case "compressLevel": return target.getCompressLevel();
         case "config": return target.getConfig();
         case "connecttimeout":
         case "connectTimeout": return target.getConnectTimeout();

@@ -23,13 +23,16 @@ public class RsyncEndpointUriFactory extends org.apache.camel.support.component.
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(34);
+        Set<String> props = new HashSet<>(37);
         props.add("archive");
         props.add("backup");
         props.add("backupDir");
         props.add("bridgeErrorHandler");
         props.add("bwlimit");
         props.add("checksum");
+        props.add("compress");
+        props.add("compressChoice");
+        props.add("compressLevel");
         props.add("config");
         props.add("connectTimeout");
         props.add("delete");

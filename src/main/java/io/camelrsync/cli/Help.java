@@ -45,6 +45,13 @@ final class Help {
             new Option("--include-from=FILE", "read include patterns from FILE"),
             new Option("--filter=RULE", "add a file-filtering RULE"),
             new Option("--checksum-choice=STR, --cc=STR", "choose the checksum: xxh128, xxh3, xxh64 or md5"),
+            new Option("-z, --compress", "compress file data during the transfer (negotiated: zstd, lz4, zlibx,"
+                    + " zlib; zlib before protocol 32)"),
+            new Option("--compress-choice=STR, --zc=STR", "choose the compression: zstd, lz4, zlibx, zlib, none"),
+            new Option("--compress-level=NUM, --zl=NUM", "explicitly set compression level (zlib 1-9, zstd"
+                    + " -131072..22)"),
+            new Option("--old-compress, --new-compress", "same as --zc=zlib and --zc=zlibx"),
+            new Option("--no-compress", "turn -z off"),
             new Option("--port=PORT", "the daemon's port (default 873)"),
             new Option("--password-file=FILE", "read the daemon-access password from FILE"),
             new Option("--timeout=SECONDS", "set I/O timeout in seconds"),

@@ -11,6 +11,8 @@ final class PushArgs {
     final PushOptions options = PushOptions.none();
     final List<String> operands = new ArrayList<>();
     boolean progress;
+    /** How many times -z was given. */
+    private int zCount;
     boolean stats;
     boolean quiet;
     int port = 873;
@@ -95,11 +97,12 @@ final class PushArgs {
                 case 'n' -> options.dryRun = true;
                 case 'b' -> options.backup = true;
                 case 'P' -> progress = true;
+                case 'z' -> compressFlag();
                 case 'h' -> {
                     // --human-readable: our numbers already use rsync's default grouping
                 }
                 default -> throw new UsageException("unsupported option -" + c
-                        + " (camel-rsync push accepts -a -v -q -r -l -p -t -g -o -D -H -n -b -P -h)");
+                        + " (camel-rsync push accepts -a -v -q -r -l -p -t -g -o -D -H -n -b -P -z -h)");
             }
         }
     }
@@ -158,6 +161,18 @@ final class PushArgs {
             case "--contimeout" -> options.connectTimeoutSeconds = intValue(name, value, 1, 86400);
             case "--protocol" -> options.protocol = intValue(name, value, 30, 32);
             case "--checksum-choice", "--cc" -> options.checksumChoice = checksumChoice(value);
+            case "--compress" -> compressFlag();
+            case "--old-compress" -> compressChoice("zlib");
+            case "--new-compress" -> compressChoice("zlibx");
+            case "--compress-choice", "--zc" -> compressChoice(compressName(value));
+            case "--compress-level", "--zl" -> {
+                options.compressLevel = intValue(name, value, -131072, 22);
+                options.compress = true; // options.c: a level alone turns compression on
+            }
+            case "--no-compress" -> {
+                options.compress = false;
+                options.compressChoice = null;
+            }
             case "--password-file" -> options.passwordFile = Path.of(value);
             case "--exclude" -> options.filters = options.filters.withExclude(value);
             case "--include" -> options.filters = options.filters.withInclude(value);
@@ -172,10 +187,34 @@ final class PushArgs {
     private static boolean takesValue(String name) {
         return switch (name) {
             case "--port", "--timeout", "--contimeout", "--protocol", "--checksum-choice", "--cc", "--password-file",
+                    "--compress-choice", "--zc", "--compress-level", "--zl",
                     "--exclude", "--include", "--exclude-from", "--include-from", "--filter", "--backup-dir",
                     "--suffix", "--bwlimit", "--ssl-ca-cert" -> true;
             default -> false;
         };
+    }
+
+    /** -z; twice, zlibx, as options.c makes of -zz when no compressor was chosen by name. */
+    private void compressFlag() {
+        options.compress = true;
+        if (++zCount > 1 && options.compressChoice == null) {
+            options.compressChoice = "zlibx";
+        }
+    }
+
+    /** --compress-choice: a compressor by name ("none": no compression; null for "auto": negotiated). */
+    private void compressChoice(String choice) {
+        options.compress = !"none".equals(choice);
+        options.compressChoice = options.compress ? choice : null;
+    }
+
+    private static String compressName(String value) throws UsageException {
+        String v = value.strip().toLowerCase(java.util.Locale.ROOT);
+        if (!v.equals("auto") && io.camelrsync.protocol.Compression.byName(v).isEmpty()) {
+            throw new UsageException("unknown compress name: " + value + " (choose from "
+                    + io.camelrsync.protocol.Compression.offeredList() + ", none, auto)");
+        }
+        return v.equals("auto") ? null : v;
     }
 
     private static String checksumChoice(String value) throws UsageException {

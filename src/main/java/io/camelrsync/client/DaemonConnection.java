@@ -1,9 +1,8 @@
 package io.camelrsync.client;
 
-import io.camelrsync.checksum.ChecksumAlgorithm;
+import io.camelrsync.protocol.CompatFlags;
 import io.camelrsync.protocol.ExitCode;
-import io.camelrsync.protocol.Limits;
-import io.camelrsync.protocol.Printable;
+import io.camelrsync.protocol.Negotiation;
 import io.camelrsync.protocol.RsyncException;
 import io.camelrsync.protocol.WireInput;
 import io.camelrsync.protocol.WireOutput;
@@ -26,8 +25,6 @@ import java.util.List;
  * the daemon's compat flags and the checksum negotiation (main.c start_socket_client, compat.c setup_protocol).
  */
 public final class DaemonConnection {
-    private static final int CF_INC_RECURSE = 0x01;
-
     private DaemonConnection() {
     }
 
@@ -56,10 +53,10 @@ public final class DaemonConnection {
     }
 
     /** compat.c setup_protocol, the client's side: the daemon's compat flags, never incremental recursion. */
-    public static int readCompatFlags(WireInput in) throws IOException {
-        int compat;
+    public static CompatFlags readCompatFlags(WireInput in) throws IOException {
+        CompatFlags compat;
         try {
-            compat = in.readVarint();
+            compat = new CompatFlags(in.readVarint());
         } catch (RsyncException e) {
             if (e.exitCode() != ExitCode.STREAM_IO) {
                 throw e; // bad data, not a hang-up
@@ -67,28 +64,17 @@ public final class DaemonConnection {
             throw new RsyncException(ExitCode.START_CLIENT, "rsync: the daemon closed the connection after the"
                     + " arguments (it may refuse one of our options; see its log)", e);
         }
-        if ((compat & CF_INC_RECURSE) != 0) {
+        if (compat.incRecurse()) {
             throw RsyncException.protocol("the daemon turned on incremental recursion, which we did not offer");
         }
         return compat;
     }
 
-    /** compat.c negotiate_the_strings, the client's side: our list (strongest first), then the daemon's. */
-    public static ChecksumAlgorithm negotiateChecksum(WireInput in, WireOutput out, String checksumChoice)
-            throws IOException {
-        List<ChecksumAlgorithm> ours = ChecksumAlgorithm.choices(checksumChoice);
-        StringBuilder list = new StringBuilder();
-        ours.forEach(a -> list.append(list.length() == 0 ? "" : " ").append(a.wireName()));
-        out.writeVstring(list.toString());
-        out.flush();
-        List<String> theirs = List.of(in.readVstring(Limits.MAX_NSTR).trim().split("\\s+"));
-        for (ChecksumAlgorithm a : ours) {
-            if (theirs.contains(a.wireName())) {
-                return a;
-            }
-        }
-        throw new RsyncException(ExitCode.UNSUPPORTED, "Failed to negotiate a checksum choice: we offer " + list
-                + ", the daemon offers " + Printable.of(String.join(" ", theirs)));
+    /** compat.c negotiate_the_strings, the client's side: the checksum and the compressor for what we asked. */
+    public static Negotiation.Result negotiate(WireInput in, WireOutput out, CompatFlags compat,
+                                               PushOptions options) throws IOException {
+        return Negotiation.client(in, out, compat, new Negotiation.Asked(options.checksumChoice, options.compress,
+                options.compressChoice, options.compressLevel));
     }
 
     /** A session's streams: input acknowledged at once, output watched for stalls and paced by --bwlimit. */

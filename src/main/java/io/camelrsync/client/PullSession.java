@@ -7,7 +7,9 @@ import io.camelrsync.daemon.ReceiveSession;
 import io.camelrsync.daemon.ReceiveStats;
 import io.camelrsync.daemonconf.RsyncdConf;
 import io.camelrsync.fs.Names;
+import io.camelrsync.protocol.CompatFlags;
 import io.camelrsync.protocol.ExitCode;
+import io.camelrsync.protocol.Negotiation;
 import io.camelrsync.protocol.MessageCode;
 import io.camelrsync.protocol.MessageListener;
 import io.camelrsync.protocol.MultiplexReader;
@@ -33,7 +35,6 @@ import java.util.List;
  * name, a path through a symlink or more than it announced gets the errors a hostile client gets.
  */
 public final class PullSession {
-    private static final int CF_VARINT_FLIST_FLAGS = 0x80;
 
     private final RsyncTarget source;
     private final Path destination;
@@ -90,9 +91,8 @@ public final class PullSession {
             WireOutput plain = new WireOutput(rawOut);
 
             WireInput setup = new WireInput(in);
-            int compat = DaemonConnection.readCompatFlags(setup);
-            ChecksumAlgorithm algorithm = (compat & CF_VARINT_FLIST_FLAGS) != 0
-                    ? DaemonConnection.negotiateChecksum(setup, plain, options.checksumChoice) : ChecksumAlgorithm.MD5;
+            CompatFlags compat = DaemonConnection.readCompatFlags(setup);
+            Negotiation.Result negotiated = DaemonConnection.negotiate(setup, plain, compat, options);
             int seed = setup.readInt();
 
             socket.setSoTimeout(0); // from here the reader thread waits; the data stream has the deadline
@@ -111,7 +111,7 @@ public final class PullSession {
             out.writeInt(0);
             out.flush();
 
-            ReceiveStats received = receiver(args, protocol).receivePull(mux, reader, protocol, compat, algorithm,
+            ReceiveStats received = receiver(args, protocol).receivePull(mux, reader, protocol, compat, negotiated,
                     seed, options.filters);
             stats.files = received.files;
             stats.transferredFiles = received.transferredFiles;

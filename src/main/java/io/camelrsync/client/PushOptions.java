@@ -1,5 +1,6 @@
 package io.camelrsync.client;
 
+import io.camelrsync.protocol.Compression;
 import io.camelrsync.filter.FilterRules;
 import java.nio.file.Path;
 
@@ -37,6 +38,12 @@ public final class PushOptions {
     public javax.net.ssl.SSLContext sslContext;
     /** xxh128, xxh3, xxh64, md5 or auto. */
     public String checksumChoice = "auto";
+    /** -z: compress file data, with the compressor negotiated (zstd, lz4, zlibx, zlib) unless one is chosen. */
+    public boolean compress;
+    /** --compress-choice (--zc): zstd, lz4, zlibx, zlib or none; null: negotiated (zlib before protocol 32). */
+    public String compressChoice;
+    /** --compress-level (--zl), or {@link Compression#LEVEL_NOT_SPECIFIED}. */
+    public int compressLevel = Compression.LEVEL_NOT_SPECIFIED;
     /** Highest protocol we offer (30..32), so old-server behaviour can be reproduced. */
     public int protocol = 32;
     /** rsync's --link-dest: a directory of the module (absolute: from the module's root) holding basis files. */
@@ -127,6 +134,13 @@ public final class PushOptions {
         o.timeoutSeconds = timeoutSeconds;
         o.connectTimeoutSeconds = connectTimeoutSeconds;
         o.checksumChoice = checksumChoice;
+        o.compress = compress;
+        o.compressChoice = compressChoice;
+        o.compressLevel = compressLevel;
+        o.bwlimit = bwlimit;
+        o.tls = tls;
+        o.sslCaCert = sslCaCert;
+        o.sslContext = sslContext;
         o.protocol = protocol;
         o.backup = backup;
         o.backupDir = backupDir;

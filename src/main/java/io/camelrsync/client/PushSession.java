@@ -7,7 +7,9 @@ import io.camelrsync.flist.FileEntry;
 import io.camelrsync.flist.FileScanner;
 import io.camelrsync.flist.ScanResult;
 import io.camelrsync.fs.Names;
+import io.camelrsync.protocol.CompatFlags;
 import io.camelrsync.protocol.ExitCode;
+import io.camelrsync.protocol.Negotiation;
 import io.camelrsync.protocol.MessageCode;
 import io.camelrsync.protocol.MessageListener;
 import io.camelrsync.protocol.MultiplexReader;
@@ -33,10 +35,6 @@ import java.util.List;
  * arguments, protocol setup, filter list, file list, then answering the daemon's generator file by file.
  */
 public final class PushSession {
-    private static final int CF_SAFE_FLIST = 0x08;
-    private static final int CF_CHKSUM_SEED_FIX = 0x20;
-    private static final int CF_VARINT_FLIST_FLAGS = 0x80;
-    private static final int CF_ID0_NAMES = 0x100;
 
     private final Path source;
     private final boolean contentsOnly;
@@ -121,12 +119,8 @@ public final class PushSession {
             WireOutput plain = new WireOutput(rawOut);
 
             WireInput setup = new WireInput(in);
-            int compat = DaemonConnection.readCompatFlags(setup);
-            boolean varint = (compat & CF_VARINT_FLIST_FLAGS) != 0;
-            ChecksumAlgorithm algorithm = ChecksumAlgorithm.MD5;
-            if (varint) {
-                algorithm = DaemonConnection.negotiateChecksum(setup, plain, options.checksumChoice);
-            }
+            CompatFlags compat = DaemonConnection.readCompatFlags(setup);
+            Negotiation.Result negotiated = DaemonConnection.negotiate(setup, plain, compat, options);
             int seed = setup.readInt();
 
             socket.setSoTimeout(0); // from here the reader thread waits; the data stream has the deadline
@@ -152,11 +146,11 @@ public final class PushSession {
                 }
                 out.writeInt(0);
             }
-            boolean safeFlist = (compat & CF_SAFE_FLIST) != 0 || protocol >= 31;
-            FileSender sender = new FileSender(new FileSender.Settings(protocol, varint,
-                    (compat & CF_ID0_NAMES) != 0, safeFlist, options.owner, options.group, options.devices,
+            FileSender sender = new FileSender(new FileSender.Settings(protocol, compat.negotiated(),
+                    compat.id0Names(), compat.safeFlist(protocol), options.owner, options.group, options.devices,
                     options.specials, options.links, options.hardLinks, options.numericIds, options.dryRun,
-                    algorithm, seed, (compat & CF_CHKSUM_SEED_FIX) != 0, false),
+                    negotiated.checksum(), seed, compat.seedFirst(), false, negotiated.compression(),
+                    negotiated.level()),
                     file -> FileChannel.open(file.source, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS),
                     senderEvents());
             List<FileEntry> files = sender.sendFileList(out, mux, scan);

@@ -1,5 +1,6 @@
 package io.camelrsync.client;
 
+import io.camelrsync.protocol.Compression;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -62,6 +63,10 @@ final class ServerArgs {
         if (options.fuzzy) {
             b.append('y');
         }
+        Compression forced = forcedCompression(options);
+        if (options.compress && (forced == null || forced == Compression.ZLIB)) {
+            b.append('z'); // -z alone: negotiated from protocol 32 on, zlib before
+        }
         // Capabilities as the rsync release of each protocol sent them; never 'i' (no incremental recursion).
         b.append("e.").append(switch (options.protocol) {
             case 30 -> "L";
@@ -85,6 +90,16 @@ final class ServerArgs {
         if (options.numericIds) {
             args.add("--numeric-ids");
         }
+        if (options.compress && options.compressLevel != Compression.LEVEL_NOT_SPECIFIED) {
+            args.add("--compress-level=" + options.compressLevel);
+        }
+        if (forced == Compression.ZLIBX) {
+            args.add("--new-compress");
+        } else if (forced == Compression.ZLIB) {
+            args.add("--old-compress");
+        } else if (forced != null) {
+            args.add("--compress-choice=" + forced.wireName());
+        }
         if (options.timeoutSeconds > 0) {
             args.add("--timeout=" + options.timeoutSeconds);
         }
@@ -102,6 +117,16 @@ final class ServerArgs {
         args.add(".");
         args.add(moduleArg);
         return args;
+    }
+
+    /** The compressor the user chose (--compress-choice), which is sent rather than negotiated; null: none chosen. */
+    static Compression forcedCompression(PushOptions options) {
+        if (!options.compress || options.compressChoice == null || options.compressChoice.equalsIgnoreCase("auto")) {
+            return null;
+        }
+        return Compression.byName(options.compressChoice).orElseThrow(() -> new IllegalArgumentException(
+                "unknown compress name: " + options.compressChoice + " (choose from " + Compression.offeredList()
+                        + ", none)"));
     }
 
     /**

@@ -3,6 +3,7 @@ package io.camelrsync.component;
 import io.camelrsync.client.PushOptions;
 import io.camelrsync.client.RsyncTarget;
 import io.camelrsync.filter.FilterRules;
+import io.camelrsync.protocol.Compression;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.apache.camel.Category;
@@ -105,6 +106,16 @@ public class RsyncEndpoint extends DefaultEndpoint {
     @UriParam(label = "advanced", description = "Bandwidth limit in KiB per second for what the push writes, sent"
             + " to the daemon too (rsync --bwlimit); 0 means none", defaultValue = "0")
     private int bwlimit;
+    @UriParam(description = "Compress file data on the wire (rsync -z): the compressor is negotiated with the daemon"
+            + " (zstd, lz4, zlibx, zlib: the strongest both have; zlib before protocol 32) unless compressChoice"
+            + " names one", defaultValue = "false")
+    private boolean compress;
+    @UriParam(label = "advanced", description = "The compressor for compress=true (rsync --compress-choice); auto"
+            + " negotiates", defaultValue = "auto", enums = "auto,zstd,lz4,zlibx,zlib")
+    private String compressChoice = "auto";
+    @UriParam(label = "advanced", description = "Compression level (rsync --compress-level): zlib 1-9 (default 6),"
+            + " zstd -131072..22 (default 3), ignored by lz4; unset: the compressor's default")
+    private Integer compressLevel;
     @UriParam(label = "advanced", description = "Highest protocol version to offer", defaultValue = "32",
             enums = "30,31,32")
     private int protocol = 32;
@@ -192,6 +203,9 @@ public class RsyncEndpoint extends DefaultEndpoint {
             }
         }
         o.bwlimit = bwlimit;
+        o.compress = compress;
+        o.compressChoice = "auto".equalsIgnoreCase(compressChoice) ? null : compressChoice;
+        o.compressLevel = compressLevel == null ? Compression.LEVEL_NOT_SPECIFIED : compressLevel;
         o.protocol = protocol;
         o.backup = backup;
         o.backupDir = backupDir;
@@ -426,6 +440,30 @@ public class RsyncEndpoint extends DefaultEndpoint {
 
     public void setSslCaCert(String sslCaCert) {
         this.sslCaCert = sslCaCert;
+    }
+
+    public boolean isCompress() {
+        return compress;
+    }
+
+    public void setCompress(boolean compress) {
+        this.compress = compress;
+    }
+
+    public String getCompressChoice() {
+        return compressChoice;
+    }
+
+    public void setCompressChoice(String compressChoice) {
+        this.compressChoice = compressChoice;
+    }
+
+    public Integer getCompressLevel() {
+        return compressLevel;
+    }
+
+    public void setCompressLevel(Integer compressLevel) {
+        this.compressLevel = compressLevel;
     }
 
     public int getBwlimit() {

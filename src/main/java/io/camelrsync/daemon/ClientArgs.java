@@ -1,5 +1,6 @@
 package io.camelrsync.daemon;
 
+import io.camelrsync.protocol.Compression;
 import io.camelrsync.protocol.ExitCode;
 import io.camelrsync.protocol.RsyncException;
 import java.util.ArrayList;
@@ -15,7 +16,9 @@ import java.util.Set;
  * setup and then reports {@link #refusal()} over the multiplexed stream, where the client can show it.
  *
  * @param used           the long names of every option the client used (letters mapped), for "refuse options"
- * @param compressChoice "zlib", "zlibx" or another name the client forced; null when -z was negotiated or off
+ * @param compressChoice "zstd", "lz4", "zlibx", "zlib" or "none" as the client forced it; null when -z was
+ *                       negotiated (or, before protocol 32's negotiation, meant zlib) or off
+ * @param compressLevel  --compress-level, or {@link Compression#LEVEL_NOT_SPECIFIED}
  * @param checksumChoice the transfer checksum the client forced with --checksum-choice; null when negotiated
  * @param backup         -b, or --backup-dir, which implies it
  * @param backupDir      --backup-dir as the client sent it (unescaped), or null; see {@link BackupPlan}
@@ -31,7 +34,7 @@ public record ClientArgs(boolean sender, boolean recursive, boolean links, boole
                          boolean ignoreTimes, boolean sizeOnly, boolean update, boolean existing,
                          boolean ignoreExisting, boolean fsync, boolean backup, String backupDir,
                          String suffix, String altDest, List<String> altDirs, int fuzzy, int timeout, int bwlimit,
-                         String compressChoice,
+                         String compressChoice, int compressLevel,
                          String checksumChoice, String capabilities, Set<String> used, List<String> paths,
                          String refusal) {
 
@@ -102,6 +105,7 @@ public record ClientArgs(boolean sender, boolean recursive, boolean links, boole
         int timeout;
         int bwlimit;
         String compressChoice;
+        int compressLevel = Compression.LEVEL_NOT_SPECIFIED;
         String checksumChoice;
         String caps = "";
         final Set<String> used = new LinkedHashSet<>();
@@ -148,8 +152,9 @@ public record ClientArgs(boolean sender, boolean recursive, boolean links, boole
                 case "new-compress" -> compressChoice = "zlibx";
                 case "old-compress" -> compressChoice = "zlib";
                 case "compress-choice", "zc" -> compressChoice = value;
+                case "compress-level", "zl" -> compressLevel = signedNumber(a, value);
                 case "checksum-choice", "cc" -> checksumChoice = value;
-                case "no-implied-dirs", "force", "partial", "omit-dir-times", "checksum-seed", "compress-level",
+                case "no-implied-dirs", "force", "partial", "omit-dir-times", "checksum-seed",
                         "modify-window", "max-delete", "log-format", "out-format", "mkpath", "no-whole-file",
                         "whole-file", "safe-links", "skip-compress", "ignore-errors", "no-W", "munge-links",
                         "delay-updates", "min-size", "max-size", "stats", "progress", "info", "debug", "inplace",
@@ -236,6 +241,16 @@ public record ClientArgs(boolean sender, boolean recursive, boolean links, boole
             return b.toString();
         }
 
+        /** A value that may be negative (zstd's fast levels). */
+        int signedNumber(String arg, String value) {
+            try {
+                return Integer.parseInt(value);
+            } catch (NumberFormatException | NullPointerException e) {
+                refuse("rsync: on remote machine: invalid option value in " + arg);
+                return 0;
+            }
+        }
+
         int number(String arg, String value) {
             try {
                 int v = Integer.parseInt(value);
@@ -255,16 +270,15 @@ public record ClientArgs(boolean sender, boolean recursive, boolean links, boole
             }
             if (compressChoice != null) {
                 compress = !compressChoice.equals("none");
-                if (!compressChoice.equals("zlib") && !compressChoice.equals("zlibx")
-                        && !compressChoice.equals("none")) {
+                if (Compression.byName(compressChoice).isEmpty()) {
                     refuse("rsync: on remote machine: unknown compress name: " + compressChoice
-                            + " (this daemon has zlibx and zlib)");
+                            + " (this daemon has " + Compression.offeredList() + ")");
                 }
             }
             return new ClientArgs(sender, recursive, links, hardLinks, perms, times, owner, group, devices,
                     specials, checksum, dryRun, compress, delete, numericIds, ignoreTimes, sizeOnly, update,
                     existing, ignoreExisting, fsync, backup, backupDir, suffix, altDest, List.copyOf(altDirs), fuzzy,
-                    timeout, bwlimit, compressChoice, checksumChoice, caps, Set.copyOf(used), List.copyOf(paths), refusal);
+                    timeout, bwlimit, compressChoice, compressLevel, checksumChoice, caps, Set.copyOf(used), List.copyOf(paths), refusal);
         }
     }
 }

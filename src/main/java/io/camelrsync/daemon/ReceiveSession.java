@@ -14,7 +14,9 @@ import io.camelrsync.fs.FsException;
 import io.camelrsync.fs.NativeFile;
 import io.camelrsync.fs.Stat;
 import io.camelrsync.protocol.BandwidthLimit;
+import io.camelrsync.protocol.CompatFlags;
 import io.camelrsync.protocol.ExitCode;
+import io.camelrsync.protocol.Negotiation;
 import io.camelrsync.protocol.ItemFlags;
 import io.camelrsync.protocol.Limits;
 import io.camelrsync.protocol.MessageCode;
@@ -60,20 +62,12 @@ import java.util.function.Consumer;
  * module; when the session ends for any reason its generator stops and its temp files are removed.
  */
 public final class ReceiveSession {
-    private static final int CF_SYMLINK_TIMES = 0x02;
-    private static final int CF_SAFE_FLIST = 0x08;
-    private static final int CF_AVOID_XATTR = 0x10;
-    private static final int CF_SEED_FIX = 0x20;
-    private static final int CF_INPLACE_PARTIAL = 0x40;
-    private static final int CF_VARINT = 0x80;
-    private static final int CF_ID0_NAMES = 0x100;
-    private static final List<String> COMPRESSIONS = List.of("zlibx", "zlib", "none");
 
     private final ModuleRequest request;
     private final ClientArgs args;
     private final Path moduleRoot;
-    /** The compression negotiated for the session's tokens: none, zlib, zlibx. */
-    private String compression;
+    /** The checksums and compressor negotiated for the session. */
+    private Negotiation.Result negotiated;
     /**
      * The receiving side of a pull by our own client ({@link #receivePull}): the client did the setup and sent
      * its filter rules, messages stay on this side, and the sender's statistics follow its last file.
@@ -155,17 +149,17 @@ public final class ReceiveSession {
      * multiplexing both ways and sent its filter rules; from here it is the receiver a push into our daemon meets,
      * writing into the destination through the same confined tree.
      */
-    public ReceiveStats receivePull(MultiplexWriter mux, MultiplexReader demux, int protocol, int compat,
-                                    ChecksumAlgorithm checksum, int checksumSeed, FilterRules rules)
+    public ReceiveStats receivePull(MultiplexWriter mux, MultiplexReader demux, int protocol, CompatFlags compat,
+                                    Negotiation.Result negotiated, int checksumSeed, FilterRules rules)
             throws IOException {
         pulling = true;
         filters = rules; // what they exclude is protected from --delete here, as the sender leaves it out
-        algorithm = checksum;
-        fileSumAlgorithm = checksum;
-        compression = "none";
-        tokenSource = TokenSource.plain();
+        algorithm = negotiated.checksum();
+        fileSumAlgorithm = negotiated.fileChecksum();
+        this.negotiated = negotiated;
+        tokenSource = TokenSource.of(negotiated.compression(), protocol);
         seed = checksumSeed;
-        seedFirst = (compat & CF_SEED_FIX) != 0;
+        seedFirst = compat.seedFirst();
         this.mux = mux;
         return transfer(mux, new WireInput(demux.data()), demux, protocol, compat, args.refusal());
     }
@@ -176,61 +170,18 @@ public final class ReceiveSession {
         OutputStream rawOut = new BufferedOutputStream(args.bwlimit() > 0 ? new BandwidthLimit(socketOut,
                 args.bwlimit()) : socketOut, 64 * 1024);
         WireOutput plain = new WireOutput(rawOut);
-        int compat = CF_SYMLINK_TIMES;
-        compat |= args.capability('f') ? CF_SAFE_FLIST : 0;
-        compat |= args.capability('x') ? CF_AVOID_XATTR : 0;
-        compat |= args.capability('C') ? CF_SEED_FIX : 0;
-        compat |= args.capability('I') ? CF_INPLACE_PARTIAL : 0;
-        compat |= args.capability('v') ? CF_VARINT : 0;
-        compat |= args.capability('u') ? CF_ID0_NAMES : 0;
-        plain.writeVarint(compat); // never CF_INC_RECURSE: we take the whole list first
+        CompatFlags compat = CompatFlags.forCapabilities(args.capabilities());
+        plain.writeVarint(compat.bits()); // never incremental recursion: we take the whole list first
         String refusal = args.refusal();
-        algorithm = ChecksumAlgorithm.MD5;
-        ChecksumAlgorithm fileSum = null;
-        if (args.checksumChoice() != null) {
-            String[] names = args.checksumChoice().split(",", 2);
-            algorithm = checksumNamed(names[0]);
-            fileSum = names.length > 1 ? checksumNamed(names[1]) : algorithm;
-            if (algorithm == null || fileSum == null) {
-                refusal = refusal != null ? refusal : "rsync: on remote machine: unknown checksum name in "
-                        + "--checksum-choice=" + args.checksumChoice() + " (this daemon has " + checksumList() + ")";
-                algorithm = ChecksumAlgorithm.MD5;
-                fileSum = algorithm;
-            }
-        }
-        boolean negotiated = (compat & CF_VARINT) != 0;
-        compression = !args.compress() ? "none" : args.compressChoice() != null ? args.compressChoice()
-                : negotiated ? null : "zlib";
-        if (negotiated) {
-            // rsync sends every list before reading the peer's, so neither side waits on the other
-            if (args.checksumChoice() == null) {
-                plain.writeVstring(checksumList() + " none");
-            }
-            if (compression == null) {
-                plain.writeVstring(String.join(" ", COMPRESSIONS));
-            }
-            plain.flush();
-            WireInput setup = new WireInput(in);
-            if (args.checksumChoice() == null) {
-                List<String> theirs = words(setup.readVstring(Limits.MAX_NSTR));
-                algorithm = Arrays.stream(ChecksumAlgorithm.values()).filter(a -> theirs.contains(a.wireName()))
-                        .findFirst().orElseThrow(() -> RsyncException.protocol("no common checksum with the client: "
-                                + theirs));
-            }
-            if (compression == null) {
-                List<String> theirs = words(setup.readVstring(Limits.MAX_NSTR));
-                compression = COMPRESSIONS.stream().filter(theirs::contains).findFirst().orElseThrow(() ->
-                        RsyncException.protocol("no common compression with the client: " + theirs));
-            }
-        }
-        fileSumAlgorithm = fileSum == null ? algorithm : fileSum;
-        tokenSource = switch (compression) {
-            case "zlib" -> new DeflatedTokens(true, protocol);
-            case "zlibx" -> new DeflatedTokens(false, protocol);
-            default -> TokenSource.plain();
-        };
+        Negotiation.Result negotiated = Negotiation.server(in, plain, compat, new Negotiation.Asked(
+                args.checksumChoice(), args.compress(), args.compressChoice(), args.compressLevel()));
+        refusal = refusal != null ? refusal : negotiated.refusal();
+        algorithm = negotiated.checksum();
+        fileSumAlgorithm = negotiated.fileChecksum();
+        this.negotiated = negotiated;
+        tokenSource = TokenSource.of(negotiated.compression(), protocol);
         seed = new SecureRandom().nextInt() & 0x7fffffff;
-        seedFirst = (compat & CF_SEED_FIX) != 0;
+        seedFirst = compat.seedFirst();
         plain.writeInt(seed);
         plain.flush();
 
@@ -252,7 +203,14 @@ public final class ReceiveSession {
     }
 
     private ReceiveStats transfer(MultiplexWriter mux, WireInput data, MultiplexReader demux, int protocol,
-                                  int compat, String refusal) throws IOException {
+                                  CompatFlags compat, String refusal) throws IOException {
+        try (TokenSource decoder = tokenSource) { // its native memory goes with the session
+            return transferWith(mux, data, demux, protocol, compat, refusal);
+        }
+    }
+
+    private ReceiveStats transferWith(MultiplexWriter mux, WireInput data, MultiplexReader demux, int protocol,
+                                      CompatFlags compat, String refusal) throws IOException {
         ModuleConf module = request.module();
         if (refusal == null) {
             refusal = RefusedOptions.check(module.refuseOptions(), args.used());
@@ -271,9 +229,9 @@ public final class ReceiveSession {
             }
             new SendSession(request, args, moduleRoot, log, this::daemonRefuses,
                     (text, code) -> refuse(mux, protocol, text, code), stats)
-                    .serve(mux, data, demux::bytesRead, protocol, (compat & CF_VARINT) != 0,
-                            (compat & CF_ID0_NAMES) != 0, (compat & CF_SAFE_FLIST) != 0 || protocol >= 31,
-                            algorithm, seed, seedFirst, compression);
+                    .serve(mux, data, demux::bytesRead, protocol, compat.negotiated(),
+                            compat.id0Names(), compat.safeFlist(protocol),
+                            algorithm, seed, seedFirst, negotiated);
             return stats;
         }
         if (request.readOnly()) {
@@ -368,7 +326,7 @@ public final class ReceiveSession {
     }
 
     private ReceiveStats receiveInto(MultiplexWriter mux, WireInput data, MultiplexReader demux, int protocol,
-                                     int compat, SessionMemory memory) throws IOException {
+                                     CompatFlags compat, SessionMemory memory) throws IOException {
         if (!pulling && (args.delete() || args.used().contains("prune-empty-dirs"))) { // receiver_wants_list
             try {
                 filters = ClientRules.read(data, false);
@@ -377,9 +335,9 @@ public final class ReceiveSession {
                 return stats;
             }
         }
-        FileListReader.Options fo = new FileListReader.Options(protocol, (compat & CF_VARINT) != 0, args.owner(),
+        FileListReader.Options fo = new FileListReader.Options(protocol, compat.negotiated(), args.owner(),
                 args.group(), args.devices(), args.specials(), args.links(), args.hardLinks(),
-                (compat & CF_ID0_NAMES) != 0, args.checksum() ? fileSumAlgorithm.digestLength() : 0);
+                compat.id0Names(), args.checksum() ? fileSumAlgorithm.digestLength() : 0);
         FileListReader.Received incoming = new FileListReader(fo).read(data, args.numericIds(), memory);
         tree.names(incoming.userNames(), incoming.groupNames());
         list = ReceivedList.of(incoming.entries());
@@ -490,23 +448,6 @@ public final class ReceiveSession {
             mux.sendInt(MessageCode.ERROR_EXIT, code);
         }
         mux.flush();
-    }
-
-    private static ChecksumAlgorithm checksumNamed(String name) {
-        return Arrays.stream(ChecksumAlgorithm.values()).filter(a -> a.wireName().equals(name.strip()))
-                .findFirst().orElse(null);
-    }
-
-    private static String checksumList() {
-        StringBuilder ours = new StringBuilder();
-        for (ChecksumAlgorithm a : ChecksumAlgorithm.values()) {
-            ours.append(ours.length() == 0 ? "" : " ").append(a.wireName());
-        }
-        return ours.toString();
-    }
-
-    private static List<String> words(String s) {
-        return Arrays.asList(s.trim().split("\\s+"));
     }
 
     /** The module's own rules (clientserver.c: filter, include from, include, exclude from, exclude). */
@@ -732,9 +673,10 @@ public final class ReceiveSession {
                     if (leads && !requestIfChanged(out, i, e, dst)) {
                         leaderless.add(list.groupOf(i));
                     }
-                } else if ((type == FileEntry.S_IFCHR || type == FileEntry.S_IFBLK) && !tree.canMakeDevices()) {
-                    xferError(mux, "skipping device \"" + e.path() + "\": only a module running as root "
-                            + "can create devices");
+                } else if (type == FileEntry.S_IFCHR || type == FileEntry.S_IFBLK
+                        ? !args.devices() || !tree.canMakeDevices() : !args.specials()) {
+                    // generator.c recv_generator: only root makes devices, and only what -D (--devices,
+                    // --specials) asked for; rsync skips the rest, saying so only with -v
                 } else {
                     int iflags = alts == null || dst.stat() != null ? NEW : tryDestsNon(e, dst);
                     if (iflags != SKIP && tree.makeSpecial(dst, e)) {

@@ -12,6 +12,7 @@ import io.camelrsync.fs.Dir;
 import io.camelrsync.fs.FsException;
 import io.camelrsync.fs.Stat;
 import io.camelrsync.protocol.ExitCode;
+import io.camelrsync.protocol.Negotiation;
 import io.camelrsync.protocol.MessageCode;
 import io.camelrsync.protocol.MultiplexWriter;
 import io.camelrsync.protocol.WireInput;
@@ -68,7 +69,8 @@ final class SendSession {
     /** Runs the pull on the set-up session: the client's filter list, the file list, the files, the stats. */
     void serve(MultiplexWriter mux, WireInput data, LongSupplier bytesRead, int protocol, boolean varint,
                boolean id0Names,
-               boolean safeFlist, ChecksumAlgorithm algorithm, int seed, boolean seedFirst, String compression)
+               boolean safeFlist, ChecksumAlgorithm algorithm, int seed, boolean seedFirst,
+               Negotiation.Result negotiated)
             throws IOException {
         ModuleConf module = request.module();
         stats.pulled = true;
@@ -81,11 +83,6 @@ final class SendSession {
         }
         if (module.writeOnly()) {
             refusal.refuse("ERROR: module is write only", ExitCode.SYNTAX);
-            return;
-        }
-        if (!"none".equals(compression)) {
-            refusal.refuse("ERROR: this daemon does not compress what it sends yet: pull without -z (--compress)",
-                    ExitCode.UNSUPPORTED);
             return;
         }
         if (args.checksum()) {
@@ -121,7 +118,8 @@ final class SendSession {
         FileSender sender = new FileSender(new FileSender.Settings(protocol, varint, id0Names, safeFlist,
                 args.owner(), args.group(), args.devices(), args.specials(), args.links(), args.hardLinks(),
                 args.numericIds(),
-                args.dryRun(), algorithm, seed, seedFirst, true), this::open, new FileSender.Events() {
+                args.dryRun(), algorithm, seed, seedFirst, true, negotiated.compression(), negotiated.level()),
+                this::open, new FileSender.Events() {
                     @Override
                     public void message(int code, String text) {
                         log.accept(text.strip() + " (module " + module.name() + ")");

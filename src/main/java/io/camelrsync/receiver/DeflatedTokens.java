@@ -14,25 +14,13 @@ import java.util.zip.Inflater;
  * matched block, fed as stored blocks exactly as rsync does, including protocol 30's habit of repeating the
  * first 64 KiB of a longer block.
  */
-public final class DeflatedTokens implements TokenSource, AutoCloseable {
-    private static final int END_FLAG = 0;
-    private static final int TOKEN_LONG = 0x20;
-    private static final int TOKENRUN_LONG = 0x21;
-    private static final int DEFLATED_DATA = 0x40;
-    private static final int TOKEN_REL = 0x80;
-    private static final int MAX_DATA_COUNT = 16383;
-    private static final int MAX_TOKEN_INDEX = Integer.MAX_VALUE - 65536;
+public final class DeflatedTokens extends CompressedTokens {
     private static final byte[] SYNC_MARKER = {0, 0, (byte) 0xff, (byte) 0xff};
 
     private final boolean windowSeesMatches;
     private final int protocol;
     private final Inflater inflater = new Inflater(true);
-    private final byte[] chunk = new byte[MAX_DATA_COUNT];
     private final byte[] scratch = new byte[64 * 1024];
-    private boolean startOfFile = true;
-    private boolean fedSinceSync;
-    private int token;
-    private int run;
 
     /** @param windowSeesMatches true for "zlib" (the only choice before protocol 32's negotiation), false for "zlibx" */
     public DeflatedTokens(boolean windowSeesMatches, int protocol) {
@@ -41,68 +29,28 @@ public final class DeflatedTokens implements TokenSource, AutoCloseable {
     }
 
     @Override
-    public int next(WireInput in, byte[] buf) throws IOException {
-        if (startOfFile) {
-            inflater.reset();
-            startOfFile = false;
-            fedSinceSync = false;
-            token = 0;
-            run = 0;
-        }
-        if (run > 0) {
-            run--;
-            return -1 - ++token;
-        }
-        while (true) {
-            int n = inflate(buf, buf.length);
-            if (n > 0) {
-                return n;
-            }
-            int flag = in.readByte();
-            if ((flag & 0xc0) == DEFLATED_DATA) {
-                int len = ((flag & 0x3f) << 8) + in.readByte();
-                in.readFully(chunk, 0, len);
-                inflater.setInput(chunk, 0, len);
-                fedSinceSync = true;
-                continue;
-            }
-            if (fedSinceSync) {
-                // the sender stripped the sync flush's 00 00 ff ff; put it back so the inflater stays aligned
-                inflater.setInput(SYNC_MARKER);
-                fedSinceSync = false;
-                while (inflate(scratch, scratch.length) > 0) {
-                    // a sync marker carries no data
-                }
-            }
-            if (flag == END_FLAG) {
-                startOfFile = true;
-                return 0;
-            }
-            return blockReference(in, flag);
-        }
+    void startFile() {
+        inflater.reset();
     }
 
-    private int blockReference(WireInput in, int flag) throws IOException {
-        if ((flag & TOKEN_REL) != 0) {
-            token += flag & 0x3f;
-            flag >>= 6;
-        } else if (flag == TOKEN_LONG || flag == TOKENRUN_LONG) {
-            token = in.readInt();
-        } else {
-            throw RsyncException.protocol("invalid compressed token flag 0x" + Integer.toHexString(flag));
-        }
-        if (token < 0 || token > MAX_TOKEN_INDEX) {
-            throw RsyncException.protocol("invalid compressed token index " + token);
-        }
-        if ((flag & 1) != 0) {
-            run = in.readByte() + (in.readByte() << 8);
-            if (run == 0) {
-                throw RsyncException.protocol("compressed token run of length 0");
-            }
-        }
-        return -1 - token;
+    @Override
+    void input(byte[] chunk, int len) {
+        inflater.setInput(chunk, 0, len);
     }
 
+    @Override
+    int output(byte[] buf) throws IOException {
+        return inflate(buf, buf.length);
+    }
+
+    @Override
+    void endOfData() throws IOException {
+        // the sender left off the sync flush's 00 00 ff ff; put it back so the inflater stays aligned
+        inflater.setInput(SYNC_MARKER);
+        while (inflate(scratch, scratch.length) > 0) {
+            // a sync marker carries no data
+        }
+    }
     @Override
     public void seeMatch(byte[] data, int off, int len) throws IOException {
         if (!windowSeesMatches) {

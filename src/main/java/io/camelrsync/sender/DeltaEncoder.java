@@ -3,7 +3,6 @@ package io.camelrsync.sender;
 import io.camelrsync.checksum.ChecksumAlgorithm;
 import io.camelrsync.checksum.RollingChecksum;
 import io.camelrsync.protocol.Limits;
-import io.camelrsync.protocol.WireOutput;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -14,7 +13,8 @@ import java.util.concurrent.Future;
 
 /**
  * Turns a local file into rsync's token stream against the receiver's block sums (match.c): literal runs of
- * at most 32 KiB, -(i+1) for a matched block i, 0 at the end, then the whole-file checksum.
+ * at most 32 KiB and matched blocks, written by the session's {@link TokenWriter} (plain or compressed), then
+ * the whole-file checksum.
  */
 public final class DeltaEncoder {
     static final int CHUNK = 32 * 1024;
@@ -36,15 +36,15 @@ public final class DeltaEncoder {
         }
     };
 
-    private final WireOutput out;
+    private final TokenWriter tokens;
     private final ChecksumAlgorithm algorithm;
     private final ChecksumAlgorithm.BlockSummer summer;
     private final byte[] strongScratch = new byte[64];
     private long literalBytes;
     private long matchedBytes;
 
-    public DeltaEncoder(WireOutput out, ChecksumAlgorithm algorithm, int seed, boolean seedFirst) {
-        this.out = out;
+    public DeltaEncoder(TokenWriter tokens, ChecksumAlgorithm algorithm, int seed, boolean seedFirst) {
+        this.tokens = tokens;
         this.algorithm = algorithm;
         this.summer = algorithm.blockSummer(seed, seedFirst);
     }
@@ -75,7 +75,7 @@ public final class DeltaEncoder {
         } else {
             search(w, length, sums, digest, progress);
         }
-        out.writeInt(0);
+        tokens.end();
         byte[] sum = parallelDigest != null ? await(parallelDigest) : digest.digest();
         if (sum == null) {
             sum = new byte[algorithm.digestLength()];
@@ -88,7 +88,7 @@ public final class DeltaEncoder {
                 sum[sum.length - 1] = 1;
             }
         }
-        out.write(sum);
+        tokens.out().write(sum);
     }
 
     /** The whole-file checksum read through positional reads, which may run beside the window's reads. */
@@ -204,7 +204,7 @@ public final class DeltaEncoder {
     private void literalThenBlock(Window w, long lastMatch, long offset, int block, int blockLen,
                                   ChecksumAlgorithm.FileDigest digest) throws IOException {
         literalRun(w, lastMatch, offset, digest);
-        out.writeInt(-(block + 1));
+        tokens.block(block, w.buf, w.index(offset), blockLen);
         digest.update(w.buf, w.index(offset), blockLen);
         matchedBytes += blockLen;
     }
@@ -219,8 +219,7 @@ public final class DeltaEncoder {
     }
 
     private void literal(Window w, long pos, int n, ChecksumAlgorithm.FileDigest digest) throws IOException {
-        out.writeInt(n);
-        out.write(w.buf, w.index(pos), n);
+        tokens.literal(w.buf, w.index(pos), n);
         digest.update(w.buf, w.index(pos), n);
         literalBytes += n;
     }

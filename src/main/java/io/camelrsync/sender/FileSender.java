@@ -5,6 +5,7 @@ import io.camelrsync.flist.EntrySource;
 import io.camelrsync.flist.FileEntry;
 import io.camelrsync.flist.FileListWriter;
 import io.camelrsync.flist.ScanResult;
+import io.camelrsync.protocol.Compression;
 import io.camelrsync.protocol.ItemFlags;
 import io.camelrsync.protocol.Limits;
 import io.camelrsync.protocol.MessageCode;
@@ -29,7 +30,7 @@ public final class FileSender {
     public record Settings(int protocol, boolean varintFlags, boolean id0Names, boolean safeFlist, boolean owner,
                            boolean group, boolean devices, boolean specials, boolean links, boolean hardLinks,
                            boolean numericIds, boolean dryRun, ChecksumAlgorithm algorithm, int seed,
-                           boolean seedFirst, boolean daemonSide) {
+                           boolean seedFirst, boolean daemonSide, Compression compression, int compressLevel) {
     }
 
     /** Where a file's content comes from: the client opens its path, the daemon opens it inside its module. */
@@ -127,7 +128,16 @@ public final class FileSender {
      */
     public int sendFiles(WireInput in, WireOutput out, MultiplexWriter mux, List<FileEntry> files, int ioError)
             throws IOException {
-        DeltaEncoder encoder = new DeltaEncoder(out, settings.algorithm(), settings.seed(), settings.seedFirst());
+        // one token writer for the session: zstd's stream runs on from file to file, as token.c's does
+        try (TokenWriter tokens = TokenWriter.of(settings.compression(), settings.compressLevel(),
+                settings.protocol(), out)) {
+            return sendFiles(in, out, mux, files, ioError, new DeltaEncoder(tokens, settings.algorithm(),
+                    settings.seed(), settings.seedFirst()));
+        }
+    }
+
+    private int sendFiles(WireInput in, WireOutput out, MultiplexWriter mux, List<FileEntry> files, int ioError,
+                          DeltaEncoder encoder) throws IOException {
         int startIoError = ioError;
         int phase = 0;
         while (true) {

@@ -92,6 +92,8 @@ class HelpTest {
             case "--bwlimit" -> "1.5M";
             case "--protocol" -> "31";
             case "--checksum-choice", "--cc" -> "md5";
+            case "--compress-choice", "--zc" -> "zstd";
+            case "--compress-level", "--zl" -> "3";
             case "--exclude-from", "--include-from", "--password-file", "--files-from" -> file.toString();
             case "--filter" -> "- *.tmp";
             default -> "x";

@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -631,8 +630,6 @@ class HostilePullTest {
 
     @Test
     @Timeout(30)
-    @Disabled("bug: ReceiveSession.generate makes a device or fifo whatever -D/--devices/--specials say (as root);"
-            + " generator.c skips it as a non-regular file")
     void aDeviceIsNotMadeWithoutDashD() throws Exception {
         // -rlpt (no -D): generator.c skips a device or fifo ("skipping non-regular file", shown with -v) and the
         // pull succeeds; no device node appears in DEST, even for a root client

@@ -6,22 +6,27 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.camelrsync.checksum.ChecksumAlgorithm;
+import io.camelrsync.protocol.Compression;
 import io.camelrsync.protocol.RsyncException;
 import io.camelrsync.protocol.WireInput;
 import io.camelrsync.protocol.WireOutput;
 import io.camelrsync.sender.BlockSums;
 import io.camelrsync.sender.DeltaEncoder;
 import io.camelrsync.sender.SumHead;
+import io.camelrsync.sender.TokenWriter;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** Generator sums -> our sender's tokens -> receiver rebuild: the new file comes out byte for byte. */
@@ -69,7 +74,7 @@ class DeltaRoundTripTest {
         BlockSums sums = BlockSums.read(sumsIn, readHead);
 
         ByteArrayOutputStream tokens = new ByteArrayOutputStream();
-        DeltaEncoder enc = new DeltaEncoder(new WireOutput(tokens), algo, seed, true);
+        DeltaEncoder enc = new DeltaEncoder(new TokenWriter.Plain(new WireOutput(tokens)), algo, seed, true);
         try (FileChannel s = FileChannel.open(source)) {
             enc.send(s, grown.length, sums, DeltaEncoder.ProgressSink.NONE);
         }
@@ -84,6 +89,78 @@ class DeltaRoundTripTest {
         assertTrue(r.verified());
         assertArrayEquals(grown, rebuilt.toByteArray());
         assertEquals(enc.literalBytes(), r.literal());
+    }
+
+    /**
+     * Each compressor, as one session sends two deltas in a row (zstd's stream runs on between files, deflate's
+     * restarts): compressible and random literal data, runs of matched blocks, and for zlib the blocks that enter
+     * the window, with blocks longer than 64 KiB so protocol 30's repeated first piece is exercised both ways.
+     */
+    @ParameterizedTest
+    @CsvSource({"ZSTD,32,0", "LZ4,32,0", "ZLIBX,32,0", "ZLIB,32,0", "ZLIB,31,0", "ZLIB,30,0", "ZLIB,30,70000",
+            "ZLIB,31,70000", "ZLIBX,30,70000"})
+    void compressedTokensRebuildEveryFileOfASession(Compression compression, int protocol, int blockLength)
+            throws Exception {
+        ChecksumAlgorithm algo = ChecksumAlgorithm.MD5;
+        ByteArrayOutputStream wire = new ByteArrayOutputStream();
+        List<byte[]> olds = new ArrayList<>();
+        List<byte[]> nows = new ArrayList<>();
+        List<SumHead> heads = new ArrayList<>();
+        TokenWriter writer = TokenWriter.of(compression, compression.effectiveLevel(Compression.LEVEL_NOT_SPECIFIED),
+                protocol, new WireOutput(wire));
+        DeltaEncoder enc = new DeltaEncoder(writer, algo, 7, true);
+        for (int f = 0; f < 3; f++) {
+            byte[] old = new byte[1_500_000];
+            Random r = new Random(f);
+            r.nextBytes(old);
+            for (int i = 0; i < 400_000; i++) {
+                old[i] = (byte) ("text line " + (i / 37)).charAt(i % 10); // compressible
+            }
+            byte[] now = old.clone();
+            System.arraycopy(old, 200_000, now, 900_000, 150_000); // a copy of earlier data: zlib may refer to it
+            for (int i = 0; i < 3000; i++) {
+                now[1_300_000 + i] = (byte) r.nextInt();
+            }
+            SumHead head = blockLength == 0 ? BasisSums.head(old.length, false, algo.digestLength())
+                    : new SumHead((old.length + blockLength - 1) / blockLength, blockLength, algo.digestLength(),
+                    old.length % blockLength);
+            ByteArrayOutputStream sumsWire = new ByteArrayOutputStream();
+            Path basis = dir.resolve("basis" + f);
+            Path source = dir.resolve("source" + f);
+            Files.write(basis, old);
+            Files.write(source, f == 1 ? new byte[0] : now); // an empty file between two deltas
+            try (FileChannel b = FileChannel.open(basis)) {
+                BasisSums.write(new WireOutput(sumsWire), head, b, () -> algo.blockSummer(7, true));
+            }
+            WireInput sumsIn = new WireInput(new ByteArrayInputStream(sumsWire.toByteArray()));
+            BlockSums sums = BlockSums.read(sumsIn, SumHead.read(sumsIn, algo.digestLength()));
+            try (FileChannel s = FileChannel.open(source)) {
+                enc.send(s, Files.size(source), sums, DeltaEncoder.ProgressSink.NONE);
+            }
+            olds.add(old);
+            nows.add(f == 1 ? new byte[0] : now);
+            heads.add(head);
+        }
+        writer.close();
+        assertTrue(enc.matchedBytes() > 2_000_000, "matched " + enc.matchedBytes());
+        if (compression != Compression.NONE) {
+            assertTrue(wire.size() < enc.literalBytes(), "compressed " + wire.size() + " of " + enc.literalBytes());
+        }
+        ByteArrayInputStream stream = new ByteArrayInputStream(wire.toByteArray());
+        WireInput in = new WireInput(stream);
+        try (TokenSource tokens = TokenSource.of(compression, protocol)) {
+            for (int f = 0; f < 3; f++) {
+                Path basis = dir.resolve("basis" + f);
+                ByteArrayOutputStream rebuilt = new ByteArrayOutputStream();
+                TokenReceiver.Result r;
+                try (FileChannel b = FileChannel.open(basis, StandardOpenOption.READ)) {
+                    r = new TokenReceiver(algo).receive(in, tokens, heads.get(f), b, rebuilt);
+                }
+                assertTrue(r.verified(), "file " + f);
+                assertArrayEquals(nows.get(f), rebuilt.toByteArray(), "file " + f);
+            }
+        }
+        assertEquals(0, stream.available(), "the whole stream was read");
     }
 
     @Test

@@ -1,0 +1,50 @@
+package io.camelrsync.receiver;
+
+import com.github.luben.zstd.ZstdDecompressCtx;
+import com.github.luben.zstd.ZstdException;
+import io.camelrsync.protocol.ExitCode;
+import io.camelrsync.protocol.RsyncException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * token.c recv_zstd_token: one zstd stream for the whole session. The window a sender may ask for is bounded
+ * (2^25 bytes: every level up to 20; our own senders stop there), so a hostile peer cannot make a session
+ * reserve zstd's 2^27 default.
+ */
+final class ZstdTokens extends CompressedTokens {
+    static final int WINDOW_LOG_MAX = 25;
+
+    private final ZstdDecompressCtx ctx = new ZstdDecompressCtx();
+    private ByteBuffer in = ByteBuffer.allocate(0);
+
+    ZstdTokens() {
+        ctx.setLongMax(WINDOW_LOG_MAX);
+    }
+
+    @Override
+    void startFile() {
+    }
+
+    @Override
+    void input(byte[] chunk, int len) {
+        in = ByteBuffer.wrap(chunk, 0, len);
+    }
+
+    @Override
+    int output(byte[] buf) throws IOException {
+        ByteBuffer out = ByteBuffer.wrap(buf);
+        try {
+            ctx.decompressByteBufferStream(out, in);
+        } catch (ZstdException e) {
+            throw new RsyncException(ExitCode.STREAM_IO, "zstd decompression failed on the token stream: "
+                    + e.getMessage());
+        }
+        return out.position();
+    }
+
+    @Override
+    public void close() {
+        ctx.close();
+    }
+}
