@@ -13,12 +13,10 @@ import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
-import java.util.List;
 
 /**
  * The client's end of a daemon session before either role starts, shared by pushes and pulls: the connection,
@@ -87,16 +85,6 @@ public final class DaemonConnection {
         OutputStream out = new BufferedOutputStream(options.bwlimit > 0
                 ? new BandwidthLimit(watchdog, options.bwlimit) : watchdog, 64 * 1024);
         return new Streams(in, watchdog, out);
-    }
-
-    /** The arguments after the daemon's OK, each NUL-terminated, then the empty one that ends them (>= 30). */
-    public static void writeArgs(OutputStream out, List<String> args) throws IOException {
-        for (String arg : args) {
-            out.write(arg.getBytes(StandardCharsets.UTF_8));
-            out.write(0);
-        }
-        out.write(0);
-        out.flush();
     }
 
     /**

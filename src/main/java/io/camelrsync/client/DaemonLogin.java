@@ -2,15 +2,13 @@ package io.camelrsync.client;
 
 import io.camelrsync.protocol.AuthDigest;
 import io.camelrsync.protocol.ExitCode;
+import io.camelrsync.protocol.HandshakeCodec;
 import io.camelrsync.protocol.Limits;
 import io.camelrsync.protocol.Printable;
 import io.camelrsync.protocol.RsyncException;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -35,11 +33,7 @@ final class DaemonLogin {
     /** Runs the handshake; returns the negotiated protocol version. */
     int run() throws IOException {
         boolean sendDigestList = options.protocol >= 32;
-        StringBuilder greeting = new StringBuilder("@RSYNCD: ").append(options.protocol).append(".0");
-        if (sendDigestList) {
-            greeting.append(' ').append(AuthDigest.wireList());
-        }
-        write(greeting + "\n");
+        write(HandshakeCodec.Greeting.format(options.protocol, List.of(AuthDigest.wireList().split(" "))));
         String line = readLine();
         if (line.startsWith("@ERROR")) {
             throw new RsyncException(ExitCode.START_CLIENT, Printable.of(line));
@@ -48,16 +42,18 @@ final class DaemonLogin {
             throw new RsyncException(ExitCode.PROTOCOL, "rsync: did not see server greeting (got \""
                     + printable(line) + "\"); is " + target.host() + ":" + target.port() + " an rsync daemon?");
         }
-        String[] words = line.substring(9).trim().split("\\s+");
-        int remote = parseVersion(words[0]);
+        String greetingLine = line;
+        HandshakeCodec.Greeting greeting = HandshakeCodec.Greeting.parse(line).orElseThrow(() ->
+                RsyncException.protocol("bad protocol version in the daemon's greeting: " + printable(greetingLine)));
+        int remote = greeting.protocol();
         if (remote < 30) {
             throw new RsyncException(ExitCode.PROTOCOL, "rsync: the daemon speaks protocol " + remote
                     + " (rsync older than 3.0); camel-rsync speaks protocols 30 to 32");
         }
         int protocol = Math.min(remote, options.protocol);
-        List<String> serverDigests = Arrays.asList(words).subList(1, words.length);
+        List<String> serverDigests = greeting.digests();
 
-        write(target.module() + "\n");
+        write(target.module());
         int motdLines = 0;
         while (true) {
             line = readLine();
@@ -94,7 +90,7 @@ final class DaemonLogin {
         AuthDigest digest = AuthDigest.forClient(serverDigests).orElseThrow(() -> new RsyncException(
                 ExitCode.PROTOCOL, "no common login digest with the daemon (it offers "
                 + printable(String.join(" ", serverDigests)) + ")"));
-        write(user + " " + digest.response(password, challenge) + "\n");
+        write(user + " " + digest.response(password, challenge));
     }
 
     private static String hint(String error) {
@@ -105,43 +101,17 @@ final class DaemonLogin {
         return "";
     }
 
-    private static int parseVersion(String v) throws RsyncException {
-        try {
-            int dot = v.indexOf('.');
-            return Integer.parseInt(dot < 0 ? v : v.substring(0, dot));
-        } catch (NumberFormatException e) {
-            throw RsyncException.protocol("bad protocol version in the daemon's greeting: " + printable(v));
-        }
-    }
-
-    private void write(String s) throws IOException {
-        out.write(s.getBytes(StandardCharsets.UTF_8));
-        out.flush();
+    private void write(String line) throws IOException {
+        HandshakeCodec.writeLine(out, line);
     }
 
     private String readLine() throws IOException {
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        while (true) {
-            int b;
-            try {
-                b = in.read();
-            } catch (java.net.SocketTimeoutException e) {
-                throw new RsyncException(ExitCode.TIMEOUT, "timed out waiting for the daemon's handshake");
-            }
-            if (b < 0) {
-                throw new RsyncException(ExitCode.START_CLIENT, "rsync: connection unexpectedly closed by "
-                        + target.host() + " during the handshake");
-            }
-            if (b == '\n') {
-                break;
-            }
-            if (buf.size() >= Limits.MAX_LINE) {
-                throw RsyncException.protocol("handshake line longer than " + Limits.MAX_LINE + " bytes");
-            }
-            buf.write(b);
+        try {
+            return HandshakeCodec.readLine(in, () -> new RsyncException(ExitCode.START_CLIENT,
+                    "rsync: connection unexpectedly closed by " + target.host() + " during the handshake"));
+        } catch (java.net.SocketTimeoutException e) {
+            throw new RsyncException(ExitCode.TIMEOUT, "timed out waiting for the daemon's handshake");
         }
-        String s = buf.toString(StandardCharsets.UTF_8);
-        return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
     }
 
     static String printable(String s) {

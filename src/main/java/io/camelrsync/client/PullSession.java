@@ -1,6 +1,5 @@
 package io.camelrsync.client;
 
-import io.camelrsync.checksum.ChecksumAlgorithm;
 import io.camelrsync.daemon.ClientArgs;
 import io.camelrsync.daemon.ModuleRequest;
 import io.camelrsync.daemon.ReceiveSession;
@@ -9,6 +8,7 @@ import io.camelrsync.daemonconf.RsyncdConf;
 import io.camelrsync.fs.Names;
 import io.camelrsync.protocol.CompatFlags;
 import io.camelrsync.protocol.ExitCode;
+import io.camelrsync.protocol.HandshakeCodec;
 import io.camelrsync.protocol.Negotiation;
 import io.camelrsync.protocol.MessageCode;
 import io.camelrsync.protocol.MessageListener;
@@ -87,7 +87,7 @@ public final class PullSession {
         try {
             int protocol = new DaemonLogin(in, rawOut, source, options, listener).run();
             List<String> args = ServerArgs.of(options, true, false, source.moduleArg());
-            DaemonConnection.writeArgs(rawOut, args);
+            HandshakeCodec.writeArgs(rawOut, args);
             WireOutput plain = new WireOutput(rawOut);
 
             WireInput setup = new WireInput(in);

@@ -1,6 +1,5 @@
 package io.camelrsync.client;
 
-import io.camelrsync.checksum.ChecksumAlgorithm;
 import io.camelrsync.flist.ChangeSet;
 import io.camelrsync.flist.EntrySource;
 import io.camelrsync.flist.FileEntry;
@@ -9,6 +8,7 @@ import io.camelrsync.flist.ScanResult;
 import io.camelrsync.fs.Names;
 import io.camelrsync.protocol.CompatFlags;
 import io.camelrsync.protocol.ExitCode;
+import io.camelrsync.protocol.HandshakeCodec;
 import io.camelrsync.protocol.Negotiation;
 import io.camelrsync.protocol.MessageCode;
 import io.camelrsync.protocol.MessageListener;
@@ -114,7 +114,7 @@ public final class PushSession {
         MultiplexReader reader = null;
         try {
             int protocol = new DaemonLogin(in, rawOut, target, options, listener).run();
-            DaemonConnection.writeArgs(rawOut, ServerArgs.of(options, false, transfersEveryNamedFile(),
+            HandshakeCodec.writeArgs(rawOut, ServerArgs.of(options, false, transfersEveryNamedFile(),
                     target.moduleArg()));
             WireOutput plain = new WireOutput(rawOut);
 

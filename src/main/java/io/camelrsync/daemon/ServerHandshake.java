@@ -6,9 +6,8 @@ import io.camelrsync.daemonconf.ModuleConf;
 import io.camelrsync.daemonconf.RsyncdConf;
 import io.camelrsync.filter.Wildcard;
 import io.camelrsync.protocol.AuthDigest;
-import io.camelrsync.protocol.Limits;
+import io.camelrsync.protocol.HandshakeCodec;
 import io.camelrsync.protocol.RsyncException;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,8 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
@@ -59,22 +56,18 @@ public final class ServerHandshake {
     /** Runs the handshake; empty when the client only listed the modules. */
     public Optional<ModuleRequest> run(InputStream in, OutputStream out, InetAddress peer, String peerName)
             throws IOException {
-        write(out, "@RSYNCD: " + PROTOCOL + ".0 " + AuthDigest.wireList() + "\n");
+        HandshakeCodec.writeLine(out, HandshakeCodec.Greeting.format(PROTOCOL,
+                List.of(AuthDigest.wireList().split(" "))));
         sendMotd(out);
         String greeting = readLine(in);
         if (!greeting.startsWith("@RSYNCD: ")) {
             throw refuse(out, "@ERROR: protocol startup error", "bad greeting from " + peerName);
         }
-        String[] words = greeting.substring(9).trim().split("\\s+");
-        int dot = words[0].indexOf('.');
-        int clientProtocol;
-        try {
-            clientProtocol = Integer.parseInt(dot < 0 ? words[0] : words[0].substring(0, dot));
-        } catch (NumberFormatException e) {
-            throw refuse(out, "@ERROR: protocol startup error", "bad greeting from " + peerName);
-        }
-        if (clientProtocol >= 30 && dot < 0) {
-            throw refuse(out, "@ERROR: your client omitted the subprotocol value: " + words[0],
+        HandshakeCodec.Greeting parsed = HandshakeCodec.Greeting.parse(greeting).orElseThrow(() ->
+                refuse(out, "@ERROR: protocol startup error", "bad greeting from " + peerName));
+        int clientProtocol = parsed.protocol();
+        if (clientProtocol >= 30 && !parsed.subprotocol()) {
+            throw refuse(out, "@ERROR: your client omitted the subprotocol value: " + clientProtocol,
                     "client omitted the subprotocol");
         }
         if (clientProtocol < 30) {
@@ -82,16 +75,16 @@ public final class ServerHandshake {
                     + "; this daemon needs 30 or newer (rsync 3.0+)", "protocol " + clientProtocol + " refused");
         }
         int protocol = Math.min(PROTOCOL, clientProtocol);
-        List<String> clientDigests = Arrays.asList(words).subList(1, words.length);
+        List<String> clientDigests = parsed.digests();
 
         String name = readLine(in);
         if (name.isEmpty() || name.equals("#list")) {
             for (ModuleConf m : conf.modules().values()) {
                 if (m.list()) {
-                    write(out, String.format(Locale.ROOT, "%-15s\t%s\n", m.name(), m.comment()));
+                    HandshakeCodec.writeLine(out, String.format(Locale.ROOT, "%-15s\t%s", m.name(), m.comment()));
                 }
             }
-            write(out, "@RSYNCD: EXIT\n");
+            HandshakeCodec.writeLine(out, "@RSYNCD: EXIT");
             return Optional.empty();
         }
         if (name.startsWith("#")) {
@@ -112,10 +105,11 @@ public final class ServerHandshake {
         }
         userAccess = ModuleConf.AuthUser.Access.DEFAULT;
         String user = module.authUsers().isEmpty() ? null : login(in, out, module, clientDigests, peerName);
-        write(out, "@RSYNCD: OK\n");
+        HandshakeCodec.writeLine(out, "@RSYNCD: OK");
         boolean readOnly = userAccess == ModuleConf.AuthUser.Access.READ_ONLY
                 || userAccess != ModuleConf.AuthUser.Access.READ_WRITE && module.readOnly();
-        return Optional.of(new ModuleRequest(module, user, protocol, readArgs(in, protocol), readOnly));
+        List<String> args = HandshakeCodec.readArgs(in, protocol, MAX_ARGS);
+        return Optional.of(new ModuleRequest(module, user, protocol, args, readOnly));
     }
 
     private String login(InputStream in, OutputStream out, ModuleConf module, List<String> clientDigests,
@@ -125,7 +119,7 @@ public final class ServerHandshake {
         byte[] rnd = new byte[16];
         random.nextBytes(rnd);
         String challenge = Base64.getEncoder().withoutPadding().encodeToString(rnd);
-        write(out, "@RSYNCD: AUTHREQD " + challenge + "\n");
+        HandshakeCodec.writeLine(out, "@RSYNCD: AUTHREQD " + challenge);
         String line = readLine(in);
         int sp = line.indexOf(' ');
         String failed = "@ERROR: auth failed on module " + module.name();
@@ -201,34 +195,6 @@ public final class ServerHandshake {
         }
     }
 
-    /** NUL-terminated arguments ending with an empty one (newlines below protocol 30). */
-    private static List<String> readArgs(InputStream in, int protocol) throws IOException {
-        int end = protocol >= 30 ? 0 : '\n';
-        List<String> args = new ArrayList<>();
-        ByteArrayOutputStream arg = new ByteArrayOutputStream();
-        while (true) {
-            int b = in.read();
-            if (b < 0) {
-                throw RsyncException.protocol("the client closed the connection while sending its arguments");
-            }
-            if (b == end) {
-                if (arg.size() == 0) {
-                    return args;
-                }
-                if (args.size() >= MAX_ARGS) {
-                    throw RsyncException.protocol("more than " + MAX_ARGS + " arguments from the client");
-                }
-                args.add(arg.toString(StandardCharsets.UTF_8));
-                arg.reset();
-            } else {
-                if (arg.size() >= Limits.MAX_PATH) {
-                    throw RsyncException.protocol("an argument longer than " + Limits.MAX_PATH + " bytes");
-                }
-                arg.write(b);
-            }
-        }
-    }
-
     private void sendMotd(OutputStream out) throws IOException {
         Optional<ConfParam> motd = conf.global("motd file");
         if (motd.isEmpty()) {
@@ -241,36 +207,21 @@ public final class ServerHandshake {
             log.accept("motd file " + file + " is missing or not a regular file (" + motd.get().file() + " line "
                     + motd.get().line() + ")");
         }
-        write(out, "\n");
+        HandshakeCodec.writeLine(out, "");
     }
 
     private DaemonRefusal refuse(OutputStream out, String error, String logLine) {
         log.accept(logLine);
         try {
-            write(out, error + "\n");
+            HandshakeCodec.writeLine(out, error);
         } catch (IOException ignored) {
             // the client is gone; the refusal stands
         }
         return new DaemonRefusal(error);
     }
 
-    private static void write(OutputStream out, String s) throws IOException {
-        out.write(s.getBytes(StandardCharsets.UTF_8));
-        out.flush();
-    }
-
     private static String readLine(InputStream in) throws IOException {
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        for (int b; (b = in.read()) != '\n'; ) {
-            if (b < 0) {
-                throw RsyncException.protocol("the client closed the connection during the handshake");
-            }
-            if (buf.size() >= Limits.MAX_LINE) {
-                throw RsyncException.protocol("handshake line longer than " + Limits.MAX_LINE + " bytes");
-            }
-            buf.write(b);
-        }
-        String s = buf.toString(StandardCharsets.UTF_8);
-        return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
+        return HandshakeCodec.readLine(in, () -> RsyncException.protocol(
+                "the client closed the connection during the handshake"));
     }
 }

@@ -2,7 +2,6 @@ package io.camelrsync.receiver;
 
 import io.camelrsync.protocol.ExitCode;
 import io.camelrsync.protocol.RsyncException;
-import io.camelrsync.protocol.WireInput;
 import java.io.IOException;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;

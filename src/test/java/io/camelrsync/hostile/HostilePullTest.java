@@ -576,6 +576,123 @@ class HostilePullTest {
     }
 
     // ---------------------------------------------------------------------------------------------------------
+    // -z: compressed token streams (token.c); the session runs without negotiation, the compressor forced
+
+    /** Compressed bytes as token.c frames them: DEFLATED_DATA chunks of at most 16383 bytes. */
+    private static byte[] chunks(byte[] compressed) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        for (int off = 0; off < compressed.length; off += 16383) {
+            int n = Math.min(16383, compressed.length - off);
+            b.write(0x40 | n >> 8);
+            b.write(n & 0xff);
+            b.write(compressed, off, n);
+        }
+        return b.toByteArray();
+    }
+
+    /** A zstd stream (flushed, never ended, as rsync's) of {@code mib} MiB of zeros, in windows of 2^windowLog. */
+    private static byte[] zstdZeros(int mib, int windowLog) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        try (com.github.luben.zstd.ZstdCompressCtx ctx = new com.github.luben.zstd.ZstdCompressCtx()) {
+            ctx.setLevel(3);
+            ctx.setWindowLog(windowLog);
+            java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(1 << 20);
+            for (int i = 0; i <= mib; i++) {
+                java.nio.ByteBuffer src = java.nio.ByteBuffer.wrap(new byte[i < mib ? 1 << 20 : 0]);
+                boolean flushed;
+                do {
+                    out.clear();
+                    flushed = ctx.compressByteBufferStream(out, src, i < mib
+                            ? com.github.luben.zstd.EndDirective.CONTINUE : com.github.luben.zstd.EndDirective.FLUSH);
+                    b.write(out.array(), 0, out.position());
+                } while (src.hasRemaining() || (i == mib && !flushed));
+            }
+        }
+        return b.toByteArray();
+    }
+
+    /** The transfer of f (no basis) as compressed tokens: the data chunks, END_FLAG, a whole-file md5. */
+    private static FakeDaemon.Wire compressedTransfer(byte[] data, byte[] md5) {
+        return wire().transfer(1, 0, 0, 0, 0).bytes(chunks(data)).bytes(new byte[] {0}).bytes(md5);
+    }
+
+    private static byte[] compressedTransfer(byte[] data) {
+        return compressedTransfer(data, new byte[16]).toBytes();
+    }
+
+    @Test
+    @Timeout(60)
+    void aZstdStreamThatExpandsAThousandfoldIsDecodedInBoundedMemory() throws Exception {
+        // 256 MiB of zeros in a few KiB, for a file listed at 5 bytes (a sender may send what the file grew to,
+        // as rsync's does): decoded a buffer at a time into the temp file, never held whole
+        byte[] bomb = zstdZeros(256, 20);
+        assertTrue(bomb.length < 64 * 1024, "bomb of " + bomb.length + " bytes");
+        java.security.MessageDigest md5 = java.security.MessageDigest.getInstance("MD5");
+        byte[] mib = new byte[1 << 20];
+        for (int i = 0; i < 256; i++) {
+            md5.update(mib);
+        }
+        byte[] session = endOfFiles(compressedTransfer(bomb, md5.digest())).done().toBytes();
+        try (FakeDaemon d = new FakeDaemon(sends(list(false, dir("."), file("f", 5)), session))) {
+            HostileDaemonTest.Run r = pull(d, dest, "--zc=zstd");
+            assertEquals(0, r.exitCode(), r.toString());
+            assertEquals(256L << 20, Files.size(dest.resolve("f")), r.toString());
+            assertTrue(r.clientThreadAllocated() < 64L << 20, "allocated " + r.clientThreadAllocated());
+            assertUntouchedOutside();
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void aZstdWindowOverTheBoundIsRefused() throws Exception {
+        // a frame asking for a 128 MiB window (zstd's ceiling, levels 21-22): we allow 32 MiB, so a peer cannot
+        // make each session reserve that much
+        expect(new int[] {12}, "zstd decompression failed", sends(list(false, dir("."), file("f", 5)),
+                compressedTransfer(zstdZeros(1, 27))), "--zc=zstd");
+        assertFalse(Files.exists(dest.resolve("f")));
+    }
+
+    @Test
+    @Timeout(30)
+    void aCorruptZstdStreamIsRefused() throws Exception {
+        byte[] junk = new byte[3000];
+        new java.util.Random(5).nextBytes(junk);
+        expect(new int[] {12}, "zstd decompression failed", sends(list(false, dir("."), file("f", 5)),
+                compressedTransfer(junk)), "--zc=zstd");
+        assertFalse(Files.exists(dest.resolve("f")));
+    }
+
+    @Test
+    @Timeout(30)
+    void anLz4BlockThatDecodesPastRsyncsBufferIsRefused() throws Exception {
+        // token.c decodes each chunk into LZ4_compressBound(32 KiB) bytes; a 1 MiB block of zeros fits a chunk
+        // compressed but not that buffer decoded
+        net.jpountz.lz4.LZ4Compressor lz4 = net.jpountz.lz4.LZ4Factory.fastestInstance().fastCompressor();
+        byte[] block = lz4.compress(new byte[1 << 20]);
+        assertTrue(block.length <= 16383, "block of " + block.length);
+        expect(new int[] {12}, "lz4 decompression failed", sends(list(false, dir("."), file("f", 5)),
+                compressedTransfer(block)), "--zc=lz4");
+        assertFalse(Files.exists(dest.resolve("f")));
+    }
+
+    @Test
+    @Timeout(30)
+    void aDeflateStreamThatIsNotDeflateIsRefused() throws Exception {
+        expect(new int[] {12}, "inflate failed", sends(list(false, dir("."), file("f", 5)),
+                compressedTransfer(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, 1, 2, 3})), "--zc=zlibx");
+        assertFalse(Files.exists(dest.resolve("f")));
+    }
+
+    @Test
+    @Timeout(30)
+    void aCompressedTokenFlagThatIsNoFlagIsRefused() throws Exception {
+        // 0x22..0x3f name nothing in token.c's flag byte (only TOKEN_LONG 0x20 and TOKENRUN_LONG 0x21)
+        expect(PROTOCOL_OR_STREAM, "invalid compressed token flag 0x2a", sends(list(false, dir("."),
+                file("f", 5)), wire().transfer(1, 0, 0, 0, 0).bytes(new byte[] {0x2a}).toBytes()), "--zc=zstd");
+        assertFalse(Files.exists(dest.resolve("f")));
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
     // The end of the session
 
     @Test
