@@ -16,10 +16,13 @@ final class ZstdTokens extends CompressedTokens {
     static final int WINDOW_LOG_MAX = 25;
 
     private final ZstdDecompressCtx ctx = new ZstdDecompressCtx();
-    private ByteBuffer in = ByteBuffer.allocate(0);
+    /** Direct buffers: JNI would copy a heap buffer whole on every call. */
+    private final ByteBuffer in = ByteBuffer.allocateDirect(MAX_DATA_COUNT);
+    private final ByteBuffer out = ByteBuffer.allocateDirect(64 * 1024);
 
     ZstdTokens() {
         ctx.setLongMax(WINDOW_LOG_MAX);
+        in.flip();
     }
 
     @Override
@@ -28,19 +31,23 @@ final class ZstdTokens extends CompressedTokens {
 
     @Override
     void input(byte[] chunk, int len) {
-        in = ByteBuffer.wrap(chunk, 0, len);
+        in.clear();
+        in.put(chunk, 0, len).flip();
     }
 
     @Override
     int output(byte[] buf) throws IOException {
-        ByteBuffer out = ByteBuffer.wrap(buf);
+        out.clear().limit(Math.min(buf.length, out.capacity()));
         try {
-            ctx.decompressByteBufferStream(out, in);
+            ctx.decompressDirectByteBufferStream(out, in);
         } catch (ZstdException e) {
             throw new RsyncException(ExitCode.STREAM_IO, "zstd decompression failed on the token stream: "
                     + e.getMessage());
         }
-        return out.position();
+        out.flip();
+        int n = out.remaining();
+        out.get(buf, 0, n);
+        return n;
     }
 
     @Override

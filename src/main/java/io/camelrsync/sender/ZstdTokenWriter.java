@@ -11,12 +11,17 @@ import java.nio.ByteBuffer;
 
 /**
  * token.c send_zstd_token: one zstd stream for the whole session (never ended, never reset between files),
- * flushed before each block reference and at the end of each file.
+ * flushed before each block reference and at the end of each file. Data crosses to the library in direct
+ * buffers: a heap buffer would be copied whole by JNI on every call, and the literal's array is the sender's
+ * megabyte window.
  */
 final class ZstdTokenWriter extends CompressedTokenWriter {
+    private static final int INPUT = 32 * 1024;
+
     private final ZstdCompressCtx ctx = new ZstdCompressCtx();
+    private final ByteBuffer input = ByteBuffer.allocateDirect(INPUT);
+    private final ByteBuffer output = ByteBuffer.allocateDirect(MAX_DATA_COUNT);
     private final byte[] chunk = new byte[MAX_DATA_COUNT];
-    private final ByteBuffer chunkBuffer = ByteBuffer.wrap(chunk);
 
     ZstdTokenWriter(WireOutput out, int level) {
         super(out);
@@ -25,30 +30,39 @@ final class ZstdTokenWriter extends CompressedTokenWriter {
 
     @Override
     void compress(byte[] data, int off, int len) throws IOException {
-        ByteBuffer src = ByteBuffer.wrap(data, off, len);
-        while (src.hasRemaining()) {
-            step(src, EndDirective.CONTINUE);
+        while (len > 0) {
+            int n = Math.min(len, INPUT);
+            input.clear();
+            input.put(data, off, n).flip();
+            while (input.hasRemaining()) {
+                step(EndDirective.CONTINUE);
+            }
+            off += n;
+            len -= n;
         }
     }
 
     @Override
     void flush() throws IOException {
-        ByteBuffer none = ByteBuffer.allocate(0);
-        while (!step(none, EndDirective.FLUSH)) {
+        input.clear().flip();
+        while (!step(EndDirective.FLUSH)) {
             // more of the flush is left in the compressor
         }
     }
 
     /** One call of ZSTD_compressStream2 into a chunk-sized buffer; true when a flush has completed. */
-    private boolean step(ByteBuffer src, EndDirective directive) throws IOException {
-        chunkBuffer.clear();
+    private boolean step(EndDirective directive) throws IOException {
+        output.clear();
         boolean done;
         try {
-            done = ctx.compressByteBufferStream(chunkBuffer, src, directive);
+            done = ctx.compressDirectByteBufferStream(output, input, directive);
         } catch (ZstdException e) {
             throw new RsyncException(ExitCode.STREAM_IO, "zstd compression failed: " + e.getMessage());
         }
-        emit(chunk, 0, chunkBuffer.position());
+        output.flip();
+        int n = output.remaining();
+        output.get(chunk, 0, n);
+        emit(chunk, 0, n);
         return done;
     }
 
