@@ -45,6 +45,8 @@ final class Help {
             new Option("--include-from=FILE", "read include patterns from FILE"),
             new Option("--filter=RULE", "add a file-filtering RULE"),
             new Option("--checksum-choice=STR, --cc=STR", "choose the checksum: xxh128, xxh3, xxh64 or md5"),
+            new Option("-c, --checksum", "skip based on checksum, not mod-time & size"),
+            new Option("--no-checksum", "turn -c off"),
             new Option("-z, --compress", "compress file data during the transfer (negotiated: zstd, lz4, zlibx,"
                     + " zlib; zlib before protocol 32)"),
             new Option("--compress-choice=STR, --zc=STR", "choose the compression: zstd, lz4, zlibx, zlib, none"),

@@ -98,11 +98,12 @@ final class PushArgs {
                 case 'b' -> options.backup = true;
                 case 'P' -> progress = true;
                 case 'z' -> compressFlag();
+                case 'c' -> options.checksum = true;
                 case 'h' -> {
                     // --human-readable: our numbers already use rsync's default grouping
                 }
                 default -> throw new UsageException("unsupported option -" + c
-                        + " (camel-rsync push accepts -a -v -q -r -l -p -t -g -o -D -H -n -b -P -z -h)");
+                        + " (camel-rsync push accepts -a -v -q -r -l -p -t -g -o -D -H -n -b -P -z -c -h)");
             }
         }
     }
@@ -161,6 +162,8 @@ final class PushArgs {
             case "--contimeout" -> options.connectTimeoutSeconds = intValue(name, value, 1, 86400);
             case "--protocol" -> options.protocol = intValue(name, value, 30, 32);
             case "--checksum-choice", "--cc" -> options.checksumChoice = checksumChoice(value);
+            case "--checksum" -> options.checksum = true;
+            case "--no-checksum" -> options.checksum = false;
             case "--compress" -> compressFlag();
             case "--old-compress" -> compressChoice("zlib");
             case "--new-compress" -> compressChoice("zlibx");

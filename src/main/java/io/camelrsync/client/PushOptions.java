@@ -36,6 +36,8 @@ public final class PushOptions {
     public Path sslCaCert;
     /** A TLS context of the app's own (the component's sslContextParameters); wins over sslCaCert. */
     public javax.net.ssl.SSLContext sslContext;
+    /** -c: skip by whole-file checksum instead of size and mtime (the sender lists each file's checksum). */
+    public boolean checksum;
     /** xxh128, xxh3, xxh64, md5 or auto. */
     public String checksumChoice = "auto";
     /** -z: compress file data, with the compressor negotiated (zstd, lz4, zlibx, zlib) unless one is chosen. */
@@ -134,6 +136,7 @@ public final class PushOptions {
         o.timeoutSeconds = timeoutSeconds;
         o.connectTimeoutSeconds = connectTimeoutSeconds;
         o.checksumChoice = checksumChoice;
+        o.checksum = checksum;
         o.compress = compress;
         o.compressChoice = compressChoice;
         o.compressLevel = compressLevel;

@@ -150,7 +150,7 @@ public final class PushSession {
                     compat.id0Names(), compat.safeFlist(protocol), options.owner, options.group, options.devices,
                     options.specials, options.links, options.hardLinks, options.numericIds, options.dryRun,
                     negotiated.checksum(), seed, compat.seedFirst(), false, negotiated.compression(),
-                    negotiated.level()),
+                    negotiated.level(), options.checksum),
                     file -> FileChannel.open(file.source, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS),
                     senderEvents());
             List<FileEntry> files = sender.sendFileList(out, mux, scan);

@@ -33,6 +33,9 @@ final class ServerArgs {
         if (options.dryRun) {
             b.append('n');
         }
+        if (options.checksum) {
+            b.append('c');
+        }
         if (options.links) {
             b.append('l');
         }

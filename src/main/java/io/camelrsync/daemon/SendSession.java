@@ -85,11 +85,6 @@ final class SendSession {
             refusal.refuse("ERROR: module is write only", ExitCode.SYNTAX);
             return;
         }
-        if (args.checksum()) {
-            refusal.refuse("ERROR: this daemon does not send whole-file checksums yet: pull without -c"
-                    + " (--checksum)", ExitCode.UNSUPPORTED);
-            return;
-        }
         if (args.paths().size() > 1) {
             refusal.refuse("ERROR: this daemon serves one path per pull: pull each of "
                     + String.join(", ", args.paths()) + " on its own", ExitCode.UNSUPPORTED);
@@ -118,7 +113,7 @@ final class SendSession {
         FileSender sender = new FileSender(new FileSender.Settings(protocol, varint, id0Names, safeFlist,
                 args.owner(), args.group(), args.devices(), args.specials(), args.links(), args.hardLinks(),
                 args.numericIds(),
-                args.dryRun(), algorithm, seed, seedFirst, true, negotiated.compression(), negotiated.level()),
+                args.dryRun(), algorithm, seed, seedFirst, true, negotiated.compression(), negotiated.level(), args.checksum()),
                 this::open, new FileSender.Events() {
                     @Override
                     public void message(int code, String text) {

@@ -13,11 +13,17 @@ import java.util.Map;
  */
 public final class FileListWriter {
     /**
-     * Which attributes travel, from -o -g -D -H -l and the negotiated protocol; without {@code links} a symlink is
-     * listed without its target (flist.c send_file_entry: preserve_links), and the receiver skips it.
+     * Which attributes travel, from -o -g -D -H -l -c and the negotiated protocol; without {@code links} a symlink
+     * is listed without its target (flist.c send_file_entry: preserve_links), and the receiver skips it; with
+     * {@code checksumLength} (-c) each regular file carries its whole-file checksum.
      */
     public record Options(int protocol, boolean varintFlags, boolean uids, boolean gids, boolean devices,
-                          boolean specials, boolean hardLinks, boolean id0Names, boolean links) {
+                          boolean specials, boolean hardLinks, boolean id0Names, boolean links, int checksumLength) {
+        public Options(int protocol, boolean varintFlags, boolean uids, boolean gids, boolean devices,
+                       boolean specials, boolean hardLinks, boolean id0Names, boolean links) {
+            this(protocol, varintFlags, uids, gids, devices, specials, hardLinks, id0Names, links, 0);
+        }
+
         public Options(int protocol, boolean varintFlags, boolean uids, boolean gids, boolean devices,
                        boolean specials, boolean hardLinks, boolean id0Names) {
             this(protocol, varintFlags, uids, gids, devices, specials, hardLinks, id0Names, true);
@@ -42,6 +48,14 @@ public final class FileListWriter {
     }
 
     public void write(FileEntry e) throws IOException {
+        write(e, null);
+    }
+
+    /**
+     * One entry; {@code checksum} is a regular file's whole-file checksum for -c (null: unreadable, sent as
+     * zeros, as file_checksum leaves it).
+     */
+    public void write(FileEntry e, byte[] checksum) throws IOException {
         int ndx = count++;
         int xflags;
         if (e.isDirectory()) {
@@ -174,6 +188,9 @@ public final class FileListWriter {
         if (e.isSymlink() && o.links()) {
             out.writeVarint(e.linkTarget.length);
             out.write(e.linkTarget);
+        }
+        if (o.checksumLength > 0 && e.isRegular()) {
+            out.write(checksum != null ? checksum : new byte[o.checksumLength]);
         }
     }
 

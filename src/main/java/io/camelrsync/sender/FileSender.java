@@ -30,7 +30,8 @@ public final class FileSender {
     public record Settings(int protocol, boolean varintFlags, boolean id0Names, boolean safeFlist, boolean owner,
                            boolean group, boolean devices, boolean specials, boolean links, boolean hardLinks,
                            boolean numericIds, boolean dryRun, ChecksumAlgorithm algorithm, int seed,
-                           boolean seedFirst, boolean daemonSide, Compression compression, int compressLevel) {
+                           boolean seedFirst, boolean daemonSide, Compression compression, int compressLevel,
+                           boolean alwaysChecksum) {
     }
 
     /** Where a file's content comes from: the client opens its path, the daemon opens it inside its module. */
@@ -89,11 +90,12 @@ public final class FileSender {
     public List<FileEntry> sendFileList(WireOutput out, MultiplexWriter mux, EntrySource scan) throws IOException {
         Settings s = settings;
         FileListWriter writer = new FileListWriter(out, new FileListWriter.Options(s.protocol(), s.varintFlags(),
-                s.owner(), s.group(), s.devices(), s.specials(), s.hardLinks(), s.id0Names(), s.links()));
+                s.owner(), s.group(), s.devices(), s.specials(), s.hardLinks(), s.id0Names(), s.links(),
+                s.alwaysChecksum() ? s.algorithm().digestLength() : 0));
         List<FileEntry> files = new ArrayList<>();
         long before = mux.bytesWritten();
         scan.forEach(e -> {
-            writer.write(e);
+            writer.write(e, s.alwaysChecksum() && e.isRegular() ? fileChecksum(e) : null);
             files.add(e);
             counts.files++;
             if (e.isRegular()) {
@@ -117,6 +119,30 @@ public final class FileSender {
         }
         out.flush();
         return files;
+    }
+
+    /**
+     * checksum.c file_checksum for -c: the file's content as listed (its size then), unseeded; null when it
+     * cannot be read (the list carries zeros, and the transfer reports the error).
+     */
+    private byte[] fileChecksum(FileEntry e) throws IOException {
+        ChecksumAlgorithm.FileDigest digest = settings.algorithm().fileDigest();
+        try (FileChannel ch = opener.open(e)) {
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate((int) Math.min(1 << 20, Math.max(e.size, 1)));
+            long left = e.size;
+            while (left > 0) {
+                buf.clear().limit((int) Math.min(buf.capacity(), left));
+                int n = ch.read(buf);
+                if (n < 0) {
+                    break; // it shrank since the scan: the transfer that follows will say so
+                }
+                digest.update(buf.array(), 0, n);
+                left -= n;
+            }
+            return digest.digest();
+        } catch (IOException unreadable) {
+            return null;
+        }
     }
 
     /**

@@ -108,6 +108,39 @@ class PullClientTest {
         }
     }
 
+    /**
+     * -c both ways with a stock daemon: a same-size rewrite that kept its mtime is pulled, and pushed, only
+     * when whole-file checksums are compared (the daemon lists them for a pull, we list them for a push).
+     */
+    @ParameterizedTest(name = "protocol {0}")
+    @ValueSource(ints = {30, 31, 32})
+    @Timeout(120)
+    void checksumPullsAndPushesFindASameSizeSameTimeRewrite(int protocol) throws Exception {
+        Path m = module();
+        Path in = Files.createDirectories(work.resolve("in"));
+        try (RsyncDaemon stock = RsyncDaemon.start(work.resolve("d"), RsyncDaemon.module("m", m)
+                + RsyncDaemon.module("in", in))) {
+            Path ours = work.resolve("ours");
+            String p = "--protocol=" + protocol;
+            assertEquals(0, pull("-aH", p, stock.url("m") + "/", ours.toString()).exitCode);
+            assertEquals(0, Cli.run("push", "-aH", p, m + "/", stock.url("in") + "/").exitCode());
+            FileTime t = Files.getLastModifiedTime(m.resolve("sub/deep/y"));
+            Files.writeString(m.resolve("sub/deep/y"), "z");
+            Files.setLastModifiedTime(m.resolve("sub/deep/y"), t);
+            assertEquals(0, pull("-aH", p, stock.url("m") + "/", ours.toString()).exitCode);
+            assertEquals("y", Files.readString(ours.resolve("sub/deep/y")), "the quick check passes it by");
+            assertEquals(0, pull("-acH", p, stock.url("m") + "/", ours.toString()).exitCode);
+            assertEquals("z", Files.readString(ours.resolve("sub/deep/y")));
+            TreeSnapshot.assertSameTree(m, ours);
+            Cli quick = Cli.run("push", "-aH", p, m + "/", stock.url("in") + "/");
+            assertEquals(0, quick.exitCode(), quick.toString());
+            assertEquals("y", Files.readString(in.resolve("sub/deep/y")), "the quick check passes it by");
+            Cli checked = Cli.run("push", "-acH", p, m + "/", stock.url("in") + "/");
+            assertEquals(0, checked.exitCode(), checked.toString());
+            TreeSnapshot.assertSameTree(m, in);
+        }
+    }
+
     @Test
     @Timeout(120)
     void fromOurDaemonAndTheCommandLine() throws Exception {

@@ -124,6 +124,28 @@ class PullServeTest {
         assertTrue(Files.isSymbolicLink(out.resolve("link")));
     }
 
+    /**
+     * -c: the daemon lists each file's checksum, so a same-size rewrite that kept its mtime is found (and only
+     * with -c: the quick check passes it by), from our daemon as from the stock one.
+     */
+    @ParameterizedTest(name = "protocol {0}")
+    @ValueSource(ints = {30, 31, 32})
+    @Timeout(120)
+    void checksumPullsFindASameSizeSameTimeRewrite(int protocol) throws Exception {
+        start();
+        tree();
+        assertEquals(0, both("m/", "c", "-a", "--protocol=" + protocol).exit());
+        java.nio.file.attribute.FileTime t = Files.getLastModifiedTime(module.resolve("sub/deep/x.log"));
+        Files.writeString(module.resolve("sub/deep/x.log"), "b log"); // same size
+        Files.setLastModifiedTime(module.resolve("sub/deep/x.log"), t);
+        Run quick = both("m/", "c", "-a", "--protocol=" + protocol);
+        assertEquals(0, quick.exit(), quick.output());
+        assertEquals("a log", Files.readString(work.resolve("ours/c/sub/deep/x.log")), "the quick check skips it");
+        Run checked = both("m/", "c", "-ac", "--protocol=" + protocol);
+        assertEquals(0, checked.exit(), checked.output());
+        assertEquals("b log", Files.readString(work.resolve("ours/c/sub/deep/x.log")), checked.output());
+    }
+
     /** A second pull after an edit in the middle of a big file sends only the delta. */
     @Test
     @Timeout(120)
