@@ -51,7 +51,7 @@ final class Help {
                     + " zlib; zlib before protocol 32)"),
             new Option("--compress-choice=STR, --zc=STR", "choose the compression: zstd, lz4, zlibx, zlib, none"),
             new Option("--compress-level=NUM, --zl=NUM", "explicitly set compression level (zlib 1-9, zstd"
-                    + " -131072..22)"),
+                    + " -131072..20)"),
             new Option("--old-compress, --new-compress", "same as --zc=zlib and --zc=zlibx"),
             new Option("--no-compress", "turn -z off"),
             new Option("--port=PORT", "the daemon's port (default 873)"),

@@ -114,7 +114,7 @@ public class RsyncEndpoint extends DefaultEndpoint {
             + " negotiates", defaultValue = "auto", enums = "auto,zstd,lz4,zlibx,zlib")
     private String compressChoice = "auto";
     @UriParam(label = "advanced", description = "Compression level (rsync --compress-level): zlib 1-9 (default 6),"
-            + " zstd -131072..22 (default 3), ignored by lz4; unset: the compressor's default")
+            + " zstd -131072..20 (default 3), ignored by lz4; unset: the compressor's default")
     private Integer compressLevel;
     @UriParam(label = "advanced", description = "Highest protocol version to offer", defaultValue = "32",
             enums = "30,31,32")

@@ -11,7 +11,8 @@ import java.util.Optional;
  * window; zstd and lz4 are what rsync 3.2+ negotiates first.
  */
 public enum Compression {
-    ZSTD("zstd", -131072, 22, 3),
+    /** Capped at level 20 (zstd's own ceiling is 22): 21 and 22 need a 64-128 MiB window, more than we decode. */
+    ZSTD("zstd", -131072, 20, 3),
     LZ4("lz4", 0, 0, 0),
     ZLIBX("zlibx", 1, 9, 6),
     ZLIB("zlib", 1, 9, 6),

@@ -97,17 +97,17 @@ class DeltaRoundTripTest {
      * the window, with blocks longer than 64 KiB so protocol 30's repeated first piece is exercised both ways.
      */
     @ParameterizedTest
-    @CsvSource({"ZSTD,32,0", "LZ4,32,0", "ZLIBX,32,0", "ZLIB,32,0", "ZLIB,31,0", "ZLIB,30,0", "ZLIB,30,70000",
-            "ZLIB,31,70000", "ZLIBX,30,70000"})
-    void compressedTokensRebuildEveryFileOfASession(Compression compression, int protocol, int blockLength)
-            throws Exception {
+    @CsvSource({"ZSTD,32,0,", "ZSTD,32,0,22", "ZSTD,32,0,-5", "LZ4,32,0,", "ZLIBX,32,0,", "ZLIB,32,0,", "ZLIB,31,0,",
+            "ZLIB,30,0,", "ZLIB,30,70000,", "ZLIB,31,70000,9", "ZLIBX,30,70000,1"})
+    void compressedTokensRebuildEveryFileOfASession(Compression compression, int protocol, int blockLength,
+                                                    Integer level) throws Exception {
         ChecksumAlgorithm algo = ChecksumAlgorithm.MD5;
         ByteArrayOutputStream wire = new ByteArrayOutputStream();
         List<byte[]> olds = new ArrayList<>();
         List<byte[]> nows = new ArrayList<>();
         List<SumHead> heads = new ArrayList<>();
-        TokenWriter writer = TokenWriter.of(compression, compression.effectiveLevel(Compression.LEVEL_NOT_SPECIFIED),
-                protocol, new WireOutput(wire));
+        TokenWriter writer = TokenWriter.of(compression, compression.effectiveLevel(level == null
+                ? Compression.LEVEL_NOT_SPECIFIED : level), protocol, new WireOutput(wire));
         DeltaEncoder enc = new DeltaEncoder(writer, algo, 7, true);
         for (int f = 0; f < 3; f++) {
             byte[] old = new byte[1_500_000];
