@@ -226,6 +226,41 @@ class PullServeTest {
         assertTrue(r.output().contains("ERROR: module is write only"), r.output());
     }
 
+    /**
+     * The module's "refuse options" hold for pulls too, as stock rsyncd applies them: -z is refused (same text,
+     * exit 4); --delete is the pulling client's own and never reaches the daemon, so nothing refuses it.
+     */
+    @Test
+    @Timeout(60)
+    void refusedOptionsOfAPull() throws Exception {
+        start("refuse options = delete compress");
+        tree();
+        Run delete = both("m/", "r", "-a", "--delete");
+        assertEquals(0, delete.exit(), delete.output());
+        // stock rsyncd exits 4 (RERR_UNSUPPORTED) too, but its reset often reaches the client first (exit 10)
+        Run theirs = rsync("-az", stock.url("m/"), work.resolve("r-stock") + "/");
+        Run ours = rsync("-az", ourUrl("m/"), work.resolve("r-ours") + "/");
+        for (Run r : List.of(theirs, ours)) {
+            assertTrue(r.output().contains("The server is configured to refuse --compress (-z)"), r.output());
+        }
+        assertTrue(theirs.exit() == 4 || theirs.exit() == 10, theirs.output());
+        assertEquals(4, ours.exit(), ours.output());
+    }
+
+    /** A checksum the client forces (--checksum-choice, block and file sums apart) serves the same tree. */
+    @ParameterizedTest(name = "--cc={0}")
+    @ValueSource(strings = {"md5", "xxh64", "xxh3", "xxh128", "xxh128,md5"})
+    @Timeout(60)
+    void aChecksumChoiceOfTheClient(String choice) throws Exception {
+        start();
+        tree();
+        Run r = both("m/", "cc", "-aH", "--checksum-choice=" + choice);
+        assertEquals(0, r.exit(), r.output());
+        TreeSnapshot.assertSameTree(module, work.resolve("ours/cc"));
+        Run checked = both("m/", "cc", "-aHc", "--checksum-choice=" + choice); // -c: the file sums in the list
+        assertEquals(0, checked.exit(), checked.output());
+    }
+
     /** A path through a symlink is refused, never followed out of the module (stock rsync follows it). */
     @Test
     @Timeout(60)
