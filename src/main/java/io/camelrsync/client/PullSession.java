@@ -1,11 +1,10 @@
 package io.camelrsync.client;
 
-import io.camelrsync.daemon.ClientArgs;
-import io.camelrsync.daemon.ModuleRequest;
-import io.camelrsync.daemon.ReceiveSession;
-import io.camelrsync.daemon.ReceiveStats;
-import io.camelrsync.daemonconf.RsyncdConf;
+import io.camelrsync.flist.ChmodRules;
+import io.camelrsync.fs.Dir;
+import io.camelrsync.fs.FsException;
 import io.camelrsync.fs.Names;
+import io.camelrsync.protocol.ClientArgs;
 import io.camelrsync.protocol.CompatFlags;
 import io.camelrsync.protocol.ExitCode;
 import io.camelrsync.protocol.HandshakeCodec;
@@ -17,6 +16,14 @@ import io.camelrsync.protocol.MultiplexWriter;
 import io.camelrsync.protocol.RsyncException;
 import io.camelrsync.protocol.WireInput;
 import io.camelrsync.protocol.WireOutput;
+import io.camelrsync.receiver.AltDests;
+import io.camelrsync.receiver.BackupPlan;
+import io.camelrsync.receiver.DestinationTree;
+import io.camelrsync.receiver.Ownership;
+import io.camelrsync.receiver.ReceiveRole;
+import io.camelrsync.receiver.ReceiveStats;
+import io.camelrsync.receiver.ReceiveTarget;
+import io.camelrsync.receiver.SessionMemory;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -30,11 +37,17 @@ import java.util.List;
 
 /**
  * One pull from an rsync daemon (main.c client_run, its receiving half): the login and arguments a push uses,
- * with --sender, then our side is the generator and receiver, the very ones our daemon runs for a push
- * (ReceiveSession), writing into DEST through the same confined tree: a daemon that sends "..", an absolute
+ * with --sender, then our side is the generator and receiver, the very role our daemon runs for a push
+ * ({@link ReceiveRole}), writing into DEST through the same confined tree: a daemon that sends "..", an absolute
  * name, a path through a symlink or more than it announced gets the errors a hostile client gets.
  */
 public final class PullSession {
+
+    /**
+     * The name our receiver's messages give DEST ("in module pull", the file list's limits "of module pull"): the
+     * module of one directory the pull's receiver used to run as.
+     */
+    private static final String PULL = "pull";
 
     private final RsyncTarget source;
     private final Path destination;
@@ -111,8 +124,8 @@ public final class PullSession {
             out.writeInt(0);
             out.flush();
 
-            ReceiveStats received = receiver(args, protocol).receivePull(mux, reader, protocol, compat, negotiated,
-                    seed, options.filters);
+            ReceiveStats received = receive(args, new WireInput(reader.data()), reader, mux, protocol, compat,
+                    negotiated, seed);
             stats.files = received.files;
             stats.transferredFiles = received.transferredFiles;
             stats.literalBytes = received.literalBytes;
@@ -134,19 +147,64 @@ public final class PullSession {
     }
 
     /**
-     * Our receiver for this pull: ReceiveSession on a module of one directory, DEST, parsing the arguments we
-     * sent the daemon (less --sender, the path being DEST itself), so both ends agree on every option.
+     * Our receiver for this pull (main.c do_recv on the client): the receiving role on DEST, with the arguments we
+     * sent the daemon parsed back (less --sender), so both ends agree on every option. DEST is the root of every
+     * write, of --backup-dir and of the alt dirs, as a module is a daemon's: nothing outside it is reached, nor
+     * anything through a symlink. No module rules, this process's ownership, no incoming chmod, no munged links
+     * unless asked for, and a module's default limits on the file list.
      */
-    private ReceiveSession receiver(List<String> sent, int protocol) throws IOException {
-        boolean root = "root".equals(System.getProperty("user.name"));
-        String conf = "[pull]\npath = " + destination + "\nread only = no\nuse chroot = no\nmunge symlinks = no\n"
-                + (root ? "uid = root\ngid = root\n" : "");
+    private ReceiveStats receive(List<String> sent, WireInput data, MultiplexReader reader, MultiplexWriter mux,
+                                 int protocol, CompatFlags compat, Negotiation.Result negotiated, int seed)
+            throws IOException {
         List<String> mine = new ArrayList<>(sent);
         mine.remove("--sender");
-        mine.set(mine.size() - 1, "pull");
-        RsyncdConf local = RsyncdConf.parse(conf, destination.resolve(".camel-rsync-pull.conf"));
-        return new ReceiveSession(new ModuleRequest(local.module("pull").orElseThrow(), null, protocol, mine),
-                ClientArgs.parse(mine), destination, line -> { }, options.ioTimeoutMillis());
+        ClientArgs args = ClientArgs.parse(mine);
+        if (args.refusal() != null) {
+            throw new RsyncException(ExitCode.UNSUPPORTED, args.refusal());
+        }
+        BackupPlan backupPlan;
+        try {
+            backupPlan = BackupPlan.of(args, List.of());
+        } catch (BackupPlan.Rejected e) {
+            throw new RsyncException(ExitCode.UNSUPPORTED, e.getMessage()); // option_error
+        }
+        AltDests altDests = AltDests.of(args, List.of());
+        DestinationTree.Policy policy = new DestinationTree.Policy(args.perms(), args.times(), args.owner(),
+                args.group(), args.fsync(), args.used().contains("munge-links"), ChmodRules.parse(null),
+                Ownership.ofThisProcess(), backupPlan != null && backupPlan.dir() == null);
+        SessionMemory memory = new SessionMemory(PULL, SessionMemory.DEFAULT_MAX_ENTRIES,
+                SessionMemory.DEFAULT_MAX_BYTES);
+        ReceiveTarget target;
+        Dir root;
+        try {
+            root = Dir.open(destination);
+        } catch (FsException e) {
+            throw new RsyncException(ExitCode.FILE_SELECT, "ERROR: module " + PULL + " has no usable path: "
+                    + e.getMessage());
+        }
+        try {
+            if (backupPlan != null && backupPlan.dir() != null) {
+                ReceiveTarget.checkBackupDir(root, backupPlan);
+            }
+            target = ReceiveTarget.open(root, root.retain(), backupPlan, altDests, policy, args.dryRun(), false,
+                    text -> warn(mux, text));
+        } finally {
+            root.close();
+        }
+        try (target; memory) {
+            return new ReceiveRole(new ReceiveRole.Settings(args, protocol, compat, negotiated, seed,
+                    options.ioTimeoutMillis()), new ReceiveRole.Policy(PULL, (path, dir) -> false, line -> { }, true),
+                    target, options.filters, new ReceiveStats(), mux).run(data, reader, memory);
+        }
+    }
+
+    /** A warning for the user (rsync's FWARNING), kept on this side as our receiver's messages are. */
+    private static void warn(MultiplexWriter mux, String text) {
+        try {
+            mux.sendMessage(MessageCode.WARNING, (text + "\n").getBytes(StandardCharsets.UTF_8));
+        } catch (IOException gone) {
+            // kept local: only a broken listener fails here
+        }
     }
 
     /** Messages our receiver keeps on this side: the user sees them, as rsync's client shows its own. */

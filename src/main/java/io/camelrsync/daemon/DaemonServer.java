@@ -3,8 +3,10 @@ package io.camelrsync.daemon;
 import io.camelrsync.daemonconf.HostAccess;
 import io.camelrsync.daemonconf.ModuleConf;
 import io.camelrsync.daemonconf.RsyncdConf;
+import io.camelrsync.protocol.ClientArgs;
 import io.camelrsync.protocol.ExitCode;
 import io.camelrsync.protocol.RsyncException;
+import io.camelrsync.receiver.ReceiveStats;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -271,7 +273,7 @@ public final class DaemonServer implements AutoCloseable {
         InetAddress peer = ((InetSocketAddress) ch.remoteAddress()).getAddress();
         String peerName = HostAccess.Resolver.system().reverse(peer).orElse("UNKNOWN");
         ModuleConf module = null;
-        ReceiveSession receive = null;
+        ServerSession session = null;
         AtomicReference<ConnectionSlots.Slot> slot = new AtomicReference<>();
         try {
             ServerHandshake hs = new ServerHandshake(conf, access, m -> claimSlot(m, slot, streams, deadline), log);
@@ -288,9 +290,9 @@ public final class DaemonServer implements AutoCloseable {
             if (timeout > 0) {
                 ch.pipeline().addFirst("idle", new SessionIdle(streams, timeout)); // first: it sees the raw socket
             }
-            receive = new ReceiveSession(req.get(), args, Path.of(module.path()), log,
+            session = new ServerSession(req.get(), args, Path.of(module.path()), log,
                     timeout > 0 ? timeout * 1000L : NO_TIMEOUT_MILLIS);
-            ReceiveStats stats = receive.run(streams.in, streams.out);
+            ReceiveStats stats = session.run(streams.in, streams.out);
             onSession.accept(new Session(module.name(), req.get().user(), peer, stats, null));
         } catch (DaemonRefusal refused) {
             // already told the client and logged; reported for the counts of refusals
@@ -299,10 +301,10 @@ public final class DaemonServer implements AutoCloseable {
             if (e.getCause() instanceof DaemonRefusal refused) {
                 onSession.accept(new Session(module == null ? null : module.name(), null, peer, null, refused));
             } else {
-                failed(peer, peerName, module, receive, e.getCause());
+                failed(peer, peerName, module, session, e.getCause());
             }
         } catch (Exception e) {
-            failed(peer, peerName, module, receive, e);
+            failed(peer, peerName, module, session, e);
         } finally {
             if (slot.get() != null) {
                 slot.get().close();
@@ -312,10 +314,10 @@ public final class DaemonServer implements AutoCloseable {
     }
 
     /** A session that ended in an error; what it changed before that is still reported (a relay forwards it). */
-    private void failed(InetAddress peer, String peerName, ModuleConf module, ReceiveSession receive, Exception e) {
+    private void failed(InetAddress peer, String peerName, ModuleConf module, ServerSession session, Exception e) {
         log.accept("session from " + peerName + " (" + peer.getHostAddress() + ") failed: " + e.getMessage());
         onSession.accept(new Session(module == null ? null : module.name(), null, peer,
-                receive == null ? null : receive.stats(), e));
+                session == null ? null : session.stats(), e));
     }
 
     /**

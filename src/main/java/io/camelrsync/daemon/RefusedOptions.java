@@ -1,6 +1,7 @@
 package io.camelrsync.daemon;
 
 import io.camelrsync.filter.Wildcard;
+import io.camelrsync.protocol.ClientArgs;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;

@@ -11,12 +11,14 @@ import io.camelrsync.flist.ScanResult;
 import io.camelrsync.fs.Dir;
 import io.camelrsync.fs.FsException;
 import io.camelrsync.fs.Stat;
+import io.camelrsync.protocol.ClientArgs;
 import io.camelrsync.protocol.ExitCode;
 import io.camelrsync.protocol.Negotiation;
 import io.camelrsync.protocol.MessageCode;
 import io.camelrsync.protocol.MultiplexWriter;
 import io.camelrsync.protocol.WireInput;
 import io.camelrsync.protocol.WireOutput;
+import io.camelrsync.receiver.ReceiveStats;
 import io.camelrsync.sender.FileSender;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -35,18 +37,13 @@ import java.util.function.LongSupplier;
  * a symlink, the walk lists symlinks as symlinks, and every file is opened relative to its directory so.
  */
 final class SendSession {
-    /** Sends the client an error and rsync's exit code, and logs it (ReceiveSession's refuse). */
-    interface Refusal {
-        void refuse(String text, int exitCode) throws IOException;
-    }
-
     private final ModuleRequest request;
     private final ClientArgs args;
     private final Path moduleRoot;
     private final Consumer<String> log;
     /** The module's own rules, by path below the module: what they exclude is never sent. */
     private final BiPredicate<String, Boolean> daemonRefuses;
-    private final Refusal refusal;
+    private final ServerSession.Refusal refusal;
     private final ReceiveStats stats;
 
     /** Where the transfer starts below the module ("" for its top), and how its names begin on the wire. */
@@ -56,7 +53,7 @@ final class SendSession {
     private String openDirRel;
 
     SendSession(ModuleRequest request, ClientArgs args, Path moduleRoot, Consumer<String> log,
-                BiPredicate<String, Boolean> daemonRefuses, Refusal refusal, ReceiveStats stats) {
+                BiPredicate<String, Boolean> daemonRefuses, ServerSession.Refusal refusal, ReceiveStats stats) {
         this.request = request;
         this.args = args;
         this.moduleRoot = moduleRoot;

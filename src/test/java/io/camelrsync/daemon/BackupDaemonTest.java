@@ -3,7 +3,6 @@ package io.camelrsync.daemon;
 import static io.camelrsync.testing.TreeSnapshot.assertSameTreeExceptDirTimes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.camelrsync.daemonconf.RsyncdConf;
@@ -338,30 +337,5 @@ class BackupDaemonTest {
         Cli c = Cli.run("push", "-a", "--backup-dir=old files [*]", "--suffix=;v1", src + "/", ourUrl("m"));
         assertEquals(0, c.exitCode(), c.toString() + ourLog);
         assertEquals("version 1\n", Files.readString(ourModule.resolve("old files [*]/edit.txt;v1")));
-    }
-
-    // ------------------------------------------------------------------ the client's arguments
-
-    @Test
-    void argumentsAsStockClientsSendThem() throws Exception {
-        ClientArgs a = ClientArgs.parse(List.of("--server", "-vblogDtpre.iLsfxCIvu", "--backup-dir", "old\\ files",
-                "--suffix=\\~v1", ".", "m/"));
-        assertTrue(a.backup() && a.refusal() == null, String.valueOf(a.refusal()));
-        assertEquals("old files", a.backupDir());
-        assertEquals("~v1", a.suffix());
-        assertEquals(List.of("m/"), a.paths());
-        BackupPlan plan = BackupPlan.of(a, List.of("site"));
-        assertEquals(List.of("site", "old files"), plan.dir());
-        assertEquals("~v1", plan.suffix());
-
-        // the default suffix, and the checks of options.c
-        assertEquals("~", BackupPlan.of(ClientArgs.parse(List.of("--server", "-br", ".", "m/")), List.of()).suffix());
-        BackupPlan.Rejected e = assertThrows(BackupPlan.Rejected.class, () -> BackupPlan.of(ClientArgs.parse(
-                List.of("--server", "-br", "--suffix=a/b", ".", "m/")), List.of()));
-        assertTrue(e.getMessage().contains("--suffix cannot contain slashes"), e.getMessage());
-        e = assertThrows(BackupPlan.Rejected.class, () -> BackupPlan.of(ClientArgs.parse(
-                List.of("--server", "-br", "--suffix=", ".", "m/")), List.of()));
-        assertTrue(e.getMessage().contains("--suffix cannot be empty without a --backup-dir"), e.getMessage());
-        assertEquals(List.of("x", "z"), ModulePath.sanitize("/../x/./y/../../../x//z/", 0));
     }
 }

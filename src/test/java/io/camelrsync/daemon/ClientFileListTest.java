@@ -7,6 +7,7 @@ import io.camelrsync.client.PushInteropTest;
 import io.camelrsync.daemonconf.HostAccess;
 import io.camelrsync.daemonconf.RsyncdConf;
 import io.camelrsync.flist.FileListReader;
+import io.camelrsync.protocol.ClientArgs;
 import io.camelrsync.protocol.MultiplexReader;
 import io.camelrsync.protocol.WireInput;
 import io.camelrsync.protocol.WireOutput;

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.camelrsync.client.PushInteropTest;
 import io.camelrsync.daemonconf.HostAccess;
 import io.camelrsync.daemonconf.RsyncdConf;
+import io.camelrsync.protocol.ClientArgs;
+import io.camelrsync.receiver.ReceiveStats;
 import io.camelrsync.testing.RsyncDaemon;
 import java.io.RandomAccessFile;
 import java.net.InetAddress;
@@ -49,7 +51,7 @@ class DaemonReceiveTest {
                             m -> true, log::add);
                     ModuleRequest req = hs.run(s.getInputStream(), s.getOutputStream(), s.getInetAddress(),
                             "localhost").orElseThrow();
-                    return new ReceiveSession(req, ClientArgs.parse(req.args()), Path.of(req.module().path()),
+                    return new ServerSession(req, ClientArgs.parse(req.args()), Path.of(req.module().path()),
                             log::add, 20_000).run(s.getInputStream(), s.getOutputStream());
                 } catch (Exception e) {
                     throw new IllegalStateException(e);

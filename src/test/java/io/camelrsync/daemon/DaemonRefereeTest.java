@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.camelrsync.client.PushInteropTest;
 import io.camelrsync.daemonconf.RsyncdConf;
+import io.camelrsync.receiver.ReceiveStats;
 import io.camelrsync.testing.RsyncDaemon;
 import java.io.RandomAccessFile;
 import java.net.StandardProtocolFamily;

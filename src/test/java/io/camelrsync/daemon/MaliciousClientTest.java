@@ -10,6 +10,7 @@ import io.camelrsync.daemonconf.RsyncdConf;
 import io.camelrsync.flist.FileEntry;
 import io.camelrsync.flist.FileListWriter;
 import io.camelrsync.flist.Xmit;
+import io.camelrsync.protocol.ClientArgs;
 import io.camelrsync.protocol.WireOutput;
 import io.camelrsync.testing.RsyncDaemon;
 import java.io.IOException;

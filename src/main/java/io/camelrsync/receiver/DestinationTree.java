@@ -1,4 +1,4 @@
-package io.camelrsync.daemon;
+package io.camelrsync.receiver;
 
 import io.camelrsync.flist.ChmodRules;
 import io.camelrsync.flist.FileEntry;
@@ -30,14 +30,14 @@ import java.util.function.BiPredicate;
  * it. Attributes are applied as the client asked and the module allows (incoming chmod, the module's uid/gid
  * when the daemon runs as root). Temp files are tracked until renamed, and {@link #close()} removes any left.
  */
-final class DestinationTree implements AutoCloseable {
+public final class DestinationTree implements AutoCloseable {
     /**
      * What the session may do about ownership and modes, from the client's options and the module.
      * {@code omitDirTimes}: directories keep the times they get (rsync's --omit-dir-times, which -b without a
      * backup directory forces: backups written beside the files change their directories afterwards).
      */
-    record Policy(boolean perms, boolean times, boolean owner, boolean group, boolean fsync, boolean mungeSymlinks,
-                  ChmodRules incomingChmod, ModuleIdentity identity, boolean omitDirTimes) {
+    public record Policy(boolean perms, boolean times, boolean owner, boolean group, boolean fsync,
+                         boolean mungeSymlinks, ChmodRules incomingChmod, Ownership identity, boolean omitDirTimes) {
     }
 
     static final String MUNGE_PREFIX = "/rsyncd-munged/";
@@ -677,7 +677,7 @@ final class DestinationTree implements AutoCloseable {
 
     /** Gives a freshly created entry to the module's user and group (no-op when the session runs as root). */
     private void claim(Node n) throws IOException {
-        ModuleIdentity id = policy.identity();
+        Ownership id = policy.identity();
         if (id.claimsFiles()) {
             n.dir.chown(n.name, id.uid(), id.gid());
         }

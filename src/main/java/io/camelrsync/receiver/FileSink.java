@@ -1,4 +1,4 @@
-package io.camelrsync.daemon;
+package io.camelrsync.receiver;
 
 import java.io.IOException;
 import java.io.OutputStream;

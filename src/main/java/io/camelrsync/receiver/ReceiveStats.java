@@ -1,4 +1,4 @@
-package io.camelrsync.daemon;
+package io.camelrsync.receiver;
 
 /** What one push into the daemon changed; for a pull ({@link #pulled}), what the daemon sent. */
 public final class ReceiveStats {

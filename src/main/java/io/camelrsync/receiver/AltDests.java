@@ -1,5 +1,6 @@
-package io.camelrsync.daemon;
+package io.camelrsync.receiver;
 
+import io.camelrsync.protocol.ClientArgs;
 import io.camelrsync.fs.Dir;
 import io.camelrsync.fs.FsException;
 import java.io.IOException;
@@ -16,7 +17,7 @@ import java.util.function.Consumer;
  * inside it cannot lead a read or a link outside the module. A dir that cannot be opened so is warned about, as
  * rsync warns about one that does not exist, and left out.
  */
-final class AltDests implements AutoCloseable {
+public final class AltDests implements AutoCloseable {
     /** rsync.h COMPARE_DEST, COPY_DEST, LINK_DEST. */
     enum Kind {
         COMPARE, COPY, LINK;
@@ -32,7 +33,7 @@ final class AltDests implements AutoCloseable {
     }
 
     /** One basis dir: its components below the module's root, as the client gave it, and its tree once open. */
-    static final class BasisDir {
+    public static final class BasisDir {
         final List<String> parts;
         final String shown;
         DestinationTree tree;
@@ -40,6 +41,11 @@ final class AltDests implements AutoCloseable {
         BasisDir(List<String> parts, String shown) {
             this.parts = List.copyOf(parts);
             this.shown = shown;
+        }
+
+        /** Its components below the module's root. */
+        public List<String> parts() {
+            return parts;
         }
 
         /** The path of {@code rel} (below the destination) from the module's root, for the module's rules. */
@@ -58,8 +64,13 @@ final class AltDests implements AutoCloseable {
         this.dirs = dirs;
     }
 
+    /** The basis dirs, in the client's order. */
+    public List<BasisDir> dirs() {
+        return dirs;
+    }
+
     /** The client's basis dirs resolved against {@code destination} (its components below the module), or null. */
-    static AltDests of(ClientArgs args, List<String> destination) {
+    public static AltDests of(ClientArgs args, List<String> destination) {
         if (args.altDest() == null || args.altDirs().isEmpty()) {
             return null;
         }

@@ -1,4 +1,4 @@
-package io.camelrsync.daemon;
+package io.camelrsync.receiver;
 
 import io.camelrsync.flist.FileListReader;
 import io.camelrsync.protocol.ExitCode;
@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * heap that every session of this JVM draws from, so that many large pushes at once are refused one by one with
  * a clear error instead of ending the daemon with an OutOfMemoryError. Released when the session ends.
  */
-final class SessionMemory implements FileListReader.Budget, AutoCloseable {
+public final class SessionMemory implements FileListReader.Budget, AutoCloseable {
     /** The part of the heap file lists may take together; the rest is for buffers, Netty and the finishers. */
     private static final long SHARED_LIMIT = Runtime.getRuntime().maxMemory() / 4 * 3;
     private static final AtomicLong SHARED = new AtomicLong();
@@ -23,7 +23,12 @@ final class SessionMemory implements FileListReader.Budget, AutoCloseable {
     private long used;
     private long reserved;
 
-    SessionMemory(String module, int maxEntries, long maxBytes) {
+    /** An rsyncd.conf module's default "max list entries" (daemonconf/ModuleConf), which a pull takes too. */
+    public static final int DEFAULT_MAX_ENTRIES = 10_000_000;
+    /** An rsyncd.conf module's default "max alloc", rsync's --max-alloc default (1G), which a pull takes too. */
+    public static final long DEFAULT_MAX_BYTES = 1L << 30;
+
+    public SessionMemory(String module, int maxEntries, long maxBytes) {
         this.module = module;
         this.maxEntries = maxEntries;
         this.maxBytes = maxBytes;

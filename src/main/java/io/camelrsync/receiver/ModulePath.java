@@ -1,4 +1,4 @@
-package io.camelrsync.daemon;
+package io.camelrsync.receiver;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.camelrsync.daemon;
+package io.camelrsync.receiver;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -26,7 +26,7 @@ public final class ChangedPaths {
     /** False once a path was left out for the bound. */
     private boolean complete = true;
 
-    synchronized void prefix(List<String> destinationParts) {
+    public synchronized void prefix(List<String> destinationParts) {
         prefix = destinationParts.isEmpty() ? "" : String.join("/", destinationParts) + "/";
     }
 

@@ -1,5 +1,6 @@
-package io.camelrsync.daemon;
+package io.camelrsync.receiver;
 
+import io.camelrsync.protocol.ClientArgs;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -12,10 +13,10 @@ import java.util.List;
  * @param dir    the backup directory's components below the module root, or null for "beside the file"
  * @param shown  the directory as the client gave it, for messages
  */
-record BackupPlan(String suffix, List<String> dir, String shown) {
+public record BackupPlan(String suffix, List<String> dir, String shown) {
 
     /** A client's options that this daemon cannot take, with rsync's wording. */
-    static final class Rejected extends Exception {
+    public static final class Rejected extends Exception {
         Rejected(String message) {
             super(message);
         }
@@ -26,7 +27,7 @@ record BackupPlan(String suffix, List<String> dir, String shown) {
      * destination's components below the module root: a relative backup dir is relative to it, as rsync's is
      * to the directory its receiver changed into, and an absolute one starts at the module's root.
      */
-    static BackupPlan of(ClientArgs args, List<String> destination) throws Rejected {
+    public static BackupPlan of(ClientArgs args, List<String> destination) throws Rejected {
         if (!args.backup()) {
             return null;
         }
@@ -54,7 +55,7 @@ record BackupPlan(String suffix, List<String> dir, String shown) {
     }
 
     /** The backup directory below the module root, "/"-joined ("" for the root itself). */
-    String moduleRelativeDir() {
+    public String moduleRelativeDir() {
         return String.join("/", dir);
     }
 }

@@ -1,4 +1,4 @@
-package io.camelrsync.daemon;
+package io.camelrsync.receiver;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +13,7 @@ import java.util.Map;
  * client's names to local ids per file, and a lookup per file would cost a passwd scan each time. A name not in
  * those files is asked of NSS once through getent(1) (LDAP, sssd...), and the answer, found or not, is kept.
  */
-final class LocalIds {
+public final class LocalIds {
     private static volatile LocalIds loaded;
 
     private static final Integer UNKNOWN = Integer.MIN_VALUE;
@@ -29,7 +29,7 @@ final class LocalIds {
         this.groups = groups;
     }
 
-    static LocalIds get() {
+    public static LocalIds get() {
         LocalIds l = loaded;
         if (l == null) {
             l = new LocalIds(read(Path.of("/etc/passwd")), read(Path.of("/etc/group")));
@@ -39,19 +39,19 @@ final class LocalIds {
     }
 
     /** The uid of a user name here, or null when this machine has no such user. */
-    Integer user(String name) {
+    public Integer user(String name) {
         Integer id = users.get(name);
         return id != null ? id : nss(nssUsers, "passwd", name);
     }
 
     /** The gid of a group name here, or null. */
-    Integer group(String name) {
+    public Integer group(String name) {
         Integer id = groups.get(name);
         return id != null ? id : nss(nssGroups, "group", name);
     }
 
     /** A user's login group (the passwd entry's gid), or null when the user is unknown here. */
-    Integer primaryGroup(String user) {
+    public Integer primaryGroup(String user) {
         Integer gid = primaryGroups.computeIfAbsent(user, u -> {
             String[] f = getent("passwd", u);
             return f == null || f.length < 4 ? UNKNOWN : parse(f[3]);

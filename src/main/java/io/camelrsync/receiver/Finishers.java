@@ -1,4 +1,4 @@
-package io.camelrsync.daemon;
+package io.camelrsync.receiver;
 
 import io.camelrsync.protocol.ExitCode;
 import io.camelrsync.protocol.RsyncException;

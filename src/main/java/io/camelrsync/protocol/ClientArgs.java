@@ -1,8 +1,5 @@
-package io.camelrsync.daemon;
+package io.camelrsync.protocol;
 
-import io.camelrsync.protocol.Compression;
-import io.camelrsync.protocol.ExitCode;
-import io.camelrsync.protocol.RsyncException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -21,10 +18,10 @@ import java.util.Set;
  * @param compressLevel  --compress-level, or {@link Compression#LEVEL_NOT_SPECIFIED}
  * @param checksumChoice the transfer checksum the client forced with --checksum-choice; null when negotiated
  * @param backup         -b, or --backup-dir, which implies it
- * @param backupDir      --backup-dir as the client sent it (unescaped), or null; see {@link BackupPlan}
+ * @param backupDir      --backup-dir as the client sent it (unescaped), or null; see {@code receiver.BackupPlan}
  * @param suffix         --suffix as the client sent it, or null for rsync's default
  * @param altDest        "link-dest", "copy-dest" or "compare-dest" (one kind only, as options.c allows), or null
- * @param altDirs        that option's dirs as the client sent them (unescaped), in order; see {@link AltDests}
+ * @param altDirs        that option's dirs as the client sent them (unescaped), in order; see {@code receiver.AltDests}
  * @param fuzzy          how often -y was given: 1 looks in the destination's directory, 2 in the alt dirs too
  * @param refusal        the message for an option this daemon cannot honour, or null
  */
@@ -39,7 +36,7 @@ public record ClientArgs(boolean sender, boolean recursive, boolean links, boole
                          String refusal) {
 
     /** rsync's short options and their long names (options.c long_options), as clients bundle them. */
-    static final Map<Character, String> LETTERS = Map.ofEntries(
+    public static final Map<Character, String> LETTERS = Map.ofEntries(
             Map.entry('r', "recursive"), Map.entry('l', "links"), Map.entry('H', "hard-links"),
             Map.entry('p', "perms"), Map.entry('t', "times"), Map.entry('o', "owner"), Map.entry('g', "group"),
             Map.entry('D', "devices"), Map.entry('c', "checksum"), Map.entry('n', "dry-run"),
@@ -61,7 +58,7 @@ public record ClientArgs(boolean sender, boolean recursive, boolean links, boole
             "--compare-dest");
 
     /** rsync.h MAX_BASIS_DIRS: how many --link-dest (or kin) dirs options.c takes. */
-    static final int MAX_BASIS_DIRS = 20;
+    public static final int MAX_BASIS_DIRS = 20;
 
     public boolean capability(char c) {
         return capabilities.indexOf(c) >= 0;

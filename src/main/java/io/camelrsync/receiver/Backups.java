@@ -1,4 +1,4 @@
-package io.camelrsync.daemon;
+package io.camelrsync.receiver;
 
 import io.camelrsync.flist.FileEntry;
 import io.camelrsync.fs.Dir;
@@ -218,7 +218,7 @@ final class Backups implements AutoCloseable {
         } catch (FsException gone) {
             src = null; // rsync reports "backup stat failed" and leaves the new directory as made
         }
-        ModuleIdentity id = policy.identity();
+        Ownership id = policy.identity();
         if (src == null) {
             if (id.claimsFiles()) {
                 made.chownSelf(id.uid(), id.gid());
