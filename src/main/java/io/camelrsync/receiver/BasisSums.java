@@ -120,32 +120,42 @@ public final class BasisSums {
         }
     }
 
+    /** Bytes of the basis read at once: whole blocks, so a 16 KiB block is not one pread of its own. */
+    private static final int READ_SIZE = 1 << 20;
+
     /** The sums of blocks [first, last) into {@code sums}, each a little-endian weak sum and the strong one. */
     private static void sumBlocks(SumHead head, FileChannel basis, ChecksumAlgorithm.BlockSummer summer, int first,
                                   int last, byte[] sums) throws IOException {
-        byte[] block = new byte[Math.max(head.blockLength(), 1)];
+        int blength = Math.max(head.blockLength(), 1);
+        int perRead = Math.max(1, READ_SIZE / blength);
+        byte[] chunk = new byte[(int) Math.min((long) blength * perRead, (long) blength * Math.max(last - first, 1))];
         byte[] strong = new byte[Limits.MAX_DIGEST];
         int per = 4 + head.strongLength();
-        for (int i = first; i < last; i++) {
-            int n = head.blockLength(i);
+        RollingChecksum weak = new RollingChecksum();
+        for (int i = first; i < last; ) {
+            int upTo = Math.min(last, i + perRead);
             long offset = (long) i * head.blockLength();
-            ByteBuffer bb = ByteBuffer.wrap(block, 0, n);
+            // the blocks [i, upTo) are contiguous: all but perhaps the file's last one are blength long
+            int n = (int) ((long) (upTo - 1 - i) * head.blockLength() + head.blockLength(upTo - 1));
+            ByteBuffer bb = ByteBuffer.wrap(chunk, 0, n);
             while (bb.hasRemaining()) {
                 if (basis.read(bb, offset + bb.position()) < 0) {
-                    Arrays.fill(block, bb.position(), n, (byte) 0); // shrank: the sums just miss
+                    Arrays.fill(chunk, bb.position(), n, (byte) 0); // shrank: the sums just miss
                     break;
                 }
             }
-            RollingChecksum weak = new RollingChecksum();
-            weak.reset(block, 0, n);
-            int v = weak.value();
-            int at = (i - first) * per;
-            sums[at] = (byte) v;
-            sums[at + 1] = (byte) (v >>> 8);
-            sums[at + 2] = (byte) (v >>> 16);
-            sums[at + 3] = (byte) (v >>> 24);
-            summer.sum(block, 0, n, strong);
-            System.arraycopy(strong, 0, sums, at + 4, head.strongLength());
+            for (int at = 0; i < upTo; i++, at += head.blockLength()) {
+                int len = head.blockLength(i);
+                weak.reset(chunk, at, len);
+                int v = weak.value();
+                int o = (i - first) * per;
+                sums[o] = (byte) v;
+                sums[o + 1] = (byte) (v >>> 8);
+                sums[o + 2] = (byte) (v >>> 16);
+                sums[o + 3] = (byte) (v >>> 24);
+                summer.sum(chunk, at, len, strong);
+                System.arraycopy(strong, 0, sums, o + 4, head.strongLength());
+            }
         }
     }
 }
