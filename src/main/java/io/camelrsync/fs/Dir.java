@@ -2,6 +2,7 @@ package io.camelrsync.fs;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
+import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -133,13 +134,20 @@ public final class Dir implements AutoCloseable {
     /** lstat: null when there is no such entry. */
     public Stat stat(String child) throws IOException {
         byte[] buf = new byte[256];
-        try {
-            LibC.statx(fd, leaf(child), LibC.AT_SYMLINK_NOFOLLOW, LibC.STATX_BASIC_STATS, buf);
-        } catch (LastErrorException e) {
-            if (e.getErrorCode() == LibC.ENOENT) {
+        byte[] name = leaf(child);
+        // a missing entry is the common answer (every file of a pull into an empty directory): no exception for it
+        if (LibC.Quiet.statx(fd, name, LibC.AT_SYMLINK_NOFOLLOW, LibC.STATX_BASIC_STATS, buf) != 0) {
+            if (Native.getLastError() == LibC.ENOENT) {
                 return null;
             }
-            throw new FsException("lstat", child, e);
+            try { // any other failure: once more, for JNA's exception with the system's wording
+                LibC.statx(fd, name, LibC.AT_SYMLINK_NOFOLLOW, LibC.STATX_BASIC_STATS, buf);
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() == LibC.ENOENT) {
+                    return null;
+                }
+                throw new FsException("lstat", child, e);
+            }
         }
         return Stat.decode(buf);
     }
