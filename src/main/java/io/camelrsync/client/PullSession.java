@@ -99,7 +99,7 @@ public final class PullSession {
         MultiplexReader reader = null;
         try {
             int protocol = new DaemonLogin(in, rawOut, source, options, listener).run();
-            List<String> args = ServerArgs.of(options, true, false, source.moduleArg());
+            List<String> args = ServerArgs.of(options, true, false, source.moduleArg()).toArgs();
             HandshakeCodec.writeArgs(rawOut, args);
             WireOutput plain = new WireOutput(rawOut);
 

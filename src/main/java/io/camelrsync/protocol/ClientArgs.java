@@ -33,7 +33,7 @@ public record ClientArgs(boolean sender, boolean recursive, boolean links, boole
                          String suffix, String altDest, List<String> altDirs, int fuzzy, int timeout, int bwlimit,
                          String compressChoice, int compressLevel,
                          String checksumChoice, String capabilities, Set<String> used, List<String> paths,
-                         String refusal) {
+                         int verbose, String refusal) {
 
     /** rsync's short options and their long names (options.c long_options), as clients bundle them. */
     public static final Map<Character, String> LETTERS = Map.ofEntries(
@@ -90,23 +90,129 @@ public record ClientArgs(boolean sender, boolean recursive, boolean links, boole
         return b.build();
     }
 
-    private static final class Builder {
-        boolean sender, recursive, links, hardLinks, perms, times, owner, group, devices, specials, checksum;
-        boolean dryRun, compress, delete, numericIds, ignoreTimes, sizeOnly, update, existing, ignoreExisting;
-        boolean fsync, backup;
-        String backupDir;
-        String suffix;
-        String altDest;
-        final List<String> altDirs = new ArrayList<>();
-        int fuzzy;
-        int timeout;
-        int bwlimit;
-        String compressChoice;
-        int compressLevel = Compression.LEVEL_NOT_SPECIFIED;
-        String checksumChoice;
-        String caps = "";
+    /**
+     * options.c server_options: these settings as a client's arguments, in rsync's client's order and words;
+     * {@link #parse} of them gives the same settings back (the one codec both ends use: our client writes with it,
+     * our daemon and our pulling client's own receiver parse with it).
+     */
+    public List<String> toArgs() {
+        List<String> args = new ArrayList<>();
+        args.add("--server");
+        if (sender) {
+            args.add("--sender");
+        }
+        StringBuilder b = new StringBuilder("-");
+        b.append("v".repeat(verbose));
+        append(b, backup, 'b');
+        append(b, dryRun, 'n');
+        append(b, checksum, 'c');
+        append(b, links, 'l');
+        append(b, hardLinks, 'H');
+        append(b, owner, 'o');
+        append(b, group, 'g');
+        append(b, devices && specials, 'D');
+        append(b, times, 't');
+        append(b, perms, 'p');
+        append(b, recursive, 'r');
+        append(b, ignoreTimes, 'I');
+        b.append("y".repeat(fuzzy));
+        append(b, compress && (compressChoice == null || compressChoice.equals("zlib")), 'z');
+        args.add(b.append("e.").append(capabilities).toString());
+        if (devices && !specials) {
+            args.add("--devices");
+        }
+        if (specials && !devices) {
+            args.add("--specials");
+        }
+        if (delete) {
+            args.add("--delete");
+        }
+        for (String dir : altDirs) {
+            args.add("--" + altDest); // the option, then the directory
+            args.add(safeArg(dir));
+        }
+        if (numericIds) {
+            args.add("--numeric-ids");
+        }
+        if (compress && compressLevel != Compression.LEVEL_NOT_SPECIFIED) {
+            args.add("--compress-level=" + compressLevel);
+        }
+        if (checksumChoice != null) {
+            args.add("--checksum-choice=" + safeArg(checksumChoice));
+        }
+        if (compress && "zlibx".equals(compressChoice)) {
+            args.add("--new-compress");
+        } else if (compress && "zlib".equals(compressChoice)) {
+            args.add("--old-compress");
+        } else if (compress && compressChoice != null) {
+            args.add("--compress-choice=" + compressChoice);
+        }
+        if (timeout > 0) {
+            args.add("--timeout=" + timeout);
+        }
+        if (bwlimit > 0) {
+            args.add("--bwlimit=" + bwlimit);
+        }
+        if (backupDir != null) {
+            args.add("--backup-dir"); // two arguments, as server_options sends it
+            args.add(safeArg(backupDir));
+        }
+        if (suffix != null) {
+            args.add("--suffix=" + safeArg(suffix));
+        }
+        args.add(".");
+        args.addAll(paths);
+        return args;
+    }
+
+    private static void append(StringBuilder b, boolean on, char letter) {
+        if (on) {
+            b.append(letter);
+        }
+    }
+
+    /**
+     * options.c safe_arg for an option's value: shell and wildcard characters are escaped with a backslash (a
+     * remote shell removes them; rsync 3.5's daemon does too, older daemons keep them as they are).
+     */
+    public static String safeArg(String value) {
+        String escaped = "*?[]!#$&;|<>(){}\"'` \t\n\r\\";
+        StringBuilder b = new StringBuilder(value.length() + 8);
+        for (char c : value.toCharArray()) {
+            if (escaped.indexOf(c) >= 0) {
+                b.append('\\');
+            }
+            b.append(c);
+        }
+        return b.toString();
+    }
+
+    /**
+     * Settings being parsed from a client's arguments, or set by our client for {@link #toArgs}: the fields
+     * are those of the record.
+     */
+    public static final class Builder {
+        public boolean sender, recursive, links, hardLinks, perms, times, owner, group, devices, specials, checksum;
+        public boolean dryRun, compress, delete, numericIds, ignoreTimes, sizeOnly, update, existing,
+                ignoreExisting;
+        public boolean fsync, backup;
+        /** Unescaped, as the daemon uses it. */
+        public String backupDir;
+        /** Unescaped; null for rsync's default. */
+        public String suffix;
+        public String altDest;
+        public final List<String> altDirs = new ArrayList<>();
+        public int fuzzy;
+        public int timeout;
+        public int bwlimit;
+        public int verbose;
+        public String compressChoice;
+        public int compressLevel = Compression.LEVEL_NOT_SPECIFIED;
+        public String checksumChoice;
+        /** The capability letters after "e.". */
+        public String caps = "";
         final Set<String> used = new LinkedHashSet<>();
-        final List<String> paths = new ArrayList<>();
+        public final List<String> paths = new ArrayList<>();
         String refusal;
 
         /** Every refusal is kept, so the client learns about each option the daemon cannot honour. */
@@ -197,6 +303,7 @@ public record ClientArgs(boolean sender, boolean recursive, boolean links, boole
                     case 'u' -> update = true;
                     case 'b' -> backup = true;
                     case 'y' -> fuzzy++;
+                    case 'v' -> verbose++;
                     default -> {
                         // verbosity, one-file-system and the like: no effect on the receiving side here
                     }
@@ -261,7 +368,7 @@ public record ClientArgs(boolean sender, boolean recursive, boolean links, boole
             return 0;
         }
 
-        ClientArgs build() {
+        public ClientArgs build() {
             if (!caps.isEmpty() && caps.charAt(0) == '.') {
                 caps = caps.substring(1); // "e." + capabilities: the '.' stands for the version in old clients
             }
@@ -275,7 +382,8 @@ public record ClientArgs(boolean sender, boolean recursive, boolean links, boole
             return new ClientArgs(sender, recursive, links, hardLinks, perms, times, owner, group, devices,
                     specials, checksum, dryRun, compress, delete, numericIds, ignoreTimes, sizeOnly, update,
                     existing, ignoreExisting, fsync, backup, backupDir, suffix, altDest, List.copyOf(altDirs), fuzzy,
-                    timeout, bwlimit, compressChoice, compressLevel, checksumChoice, caps, Set.copyOf(used), List.copyOf(paths), refusal);
+                    timeout, bwlimit, compressChoice, compressLevel, checksumChoice, caps, Set.copyOf(used),
+                    List.copyOf(paths), verbose, refusal);
         }
     }
 }

@@ -174,9 +174,9 @@ class BackupPushTest {
 
     @Test
     void optionValuesAreEscapedAsSafeArgEscapesThem() {
-        assertEquals(".trash/2024-05-01", ServerArgs.safeArg(".trash/2024-05-01"));
-        assertEquals("old\\ files\\ \\[\\*\\]", ServerArgs.safeArg("old files [*]"));
-        assertEquals("\\;v1\\$", ServerArgs.safeArg(";v1$"));
-        assertEquals("a\\\\b", ServerArgs.safeArg("a\\b"));
+        assertEquals(".trash/2024-05-01", io.camelrsync.protocol.ClientArgs.safeArg(".trash/2024-05-01"));
+        assertEquals("old\\ files\\ \\[\\*\\]", io.camelrsync.protocol.ClientArgs.safeArg("old files [*]"));
+        assertEquals("\\;v1\\$", io.camelrsync.protocol.ClientArgs.safeArg(";v1$"));
+        assertEquals("a\\\\b", io.camelrsync.protocol.ClientArgs.safeArg("a\\b"));
     }
 }
