@@ -128,8 +128,8 @@ public record ClientArgs(boolean sender, boolean recursive, boolean links, boole
             args.add("--delete");
         }
         for (String dir : altDirs) {
-            args.add("--" + altDest); // the option, then the directory
-            args.add(safeArg(dir));
+            args.add("--" + altDest); // the option, then the directory, unescaped: a daemon before rsync 3.5
+            args.add(dir);            // keeps an escaping backslash as part of the path ("old\ dir")
         }
         if (numericIds) {
             args.add("--numeric-ids");
