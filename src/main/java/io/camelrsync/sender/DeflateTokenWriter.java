@@ -70,6 +70,11 @@ final class DeflateTokenWriter extends CompressedTokenWriter {
     }
 
     @Override
+    public boolean wantsMatchedData() {
+        return windowSeesMatches;
+    }
+
+    @Override
     void matched(byte[] data, int off, int len) throws IOException {
         if (!windowSeesMatches) {
             return;

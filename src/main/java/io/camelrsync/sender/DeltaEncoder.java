@@ -20,6 +20,12 @@ public final class DeltaEncoder {
     static final int CHUNK = 32 * 1024;
     /** From this size on the whole-file checksum is computed beside the block search, on another core. */
     static final long PARALLEL_DIGEST_MIN = 4L << 20;
+    /**
+     * From this size on the block search runs in two halves, the second on another core, its tokens sent after
+     * the first's: any sequence of literal data and matched blocks that rebuilds the file is a valid delta, and
+     * a block straddling the split only goes as literal data.
+     */
+    static final long SPLIT_SEARCH_MIN = 32L << 20;
     private static final ExecutorService DIGESTERS = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "rsync-file-digest");
         t.setDaemon(true);
@@ -62,8 +68,10 @@ public final class DeltaEncoder {
         Future<byte[]> parallelDigest = length >= PARALLEL_DIGEST_MIN
                 ? DIGESTERS.submit(() -> digestOf(ch, length)) : null;
         ChecksumAlgorithm.FileDigest digest = parallelDigest != null ? NO_DIGEST : algorithm.fileDigest();
-        Window w = new Window(ch, length, sums == null ? 0 : sums.head.blockLength());
-        if (sums == null || sums.head.count() == 0 || length == 0) {
+        Window w = new Window(ch, length, sums == null ? 0 : sums.head.blockLength(), 0);
+        if (sums != null && sums.head.count() > 1 && length >= SPLIT_SEARCH_MIN && parallelDigest != null) {
+            w.readError = splitSearch(ch, length, sums, progress);
+        } else if (sums == null || sums.head.count() == 0 || length == 0) {
             long pos = 0;
             while (pos < length) {
                 int n = (int) Math.min(CHUNK, length - pos);
@@ -73,7 +81,7 @@ public final class DeltaEncoder {
                 progress.at(pos);
             }
         } else {
-            search(w, length, sums, digest, progress);
+            search(w, 0, length, sums, digest, progress, direct(digest));
         }
         tokens.end();
         byte[] sum = parallelDigest != null ? await(parallelDigest) : digest.digest();
@@ -109,7 +117,7 @@ public final class DeltaEncoder {
         return d.digest();
     }
 
-    private static byte[] await(Future<byte[]> f) throws IOException {
+    private static <T> T await(Future<T> f) throws IOException {
         try {
             return f.get();
         } catch (InterruptedException e) {
@@ -123,18 +131,22 @@ public final class DeltaEncoder {
         }
     }
 
-    private void search(Window w, long len, BlockSums sums, ChecksumAlgorithm.FileDigest digest,
-                        ProgressSink progress) throws IOException {
+    /**
+     * match.c hash_search over [from, len) of the file, as if the file began at {@code from} and ended at
+     * {@code len}: literal runs and matched blocks go to {@code out}.
+     */
+    private void search(Window w, long from, long len, BlockSums sums, ChecksumAlgorithm.FileDigest digest,
+                        ProgressSink progress, Output out) throws IOException {
         SumHead head = sums.head;
         int blength = head.blockLength();
-        long lastMatch = 0;
-        long offset = 0;
+        long lastMatch = from;
+        long offset = from;
         int wantI = 0;
         long end = len + 1 - head.blockLength(head.count() - 1);
         RollingChecksum roll = new RollingChecksum();
-        int k = (int) Math.min(len, blength);
-        w.ensure(0, k, 0);
-        roll.reset(w.buf, w.index(0), k);
+        int k = (int) Math.min(len - from, blength);
+        w.ensure(from, k, from);
+        roll.reset(w.buf, w.index(from), k);
         while (offset < end) {
             int sum = roll.value();
             int matchedBlock = -1;
@@ -164,7 +176,8 @@ public final class DeltaEncoder {
                     matchedBlock = wantI;
                 }
                 wantI = matchedBlock + 1;
-                literalThenBlock(w, lastMatch, offset, matchedBlock, k, digest);
+                out.literal(w, lastMatch, offset);
+                out.block(w, offset, matchedBlock, k);
                 offset += k;
                 lastMatch = offset;
                 progress.at(offset);
@@ -191,22 +204,113 @@ public final class DeltaEncoder {
                 // Keep the pending literal bounded: flush all but the current window.
                 long upTo = offset - blength;
                 w.ensure(lastMatch, (int) (upTo - lastMatch), lastMatch);
-                literalRun(w, lastMatch, upTo, digest);
+                out.literal(w, lastMatch, upTo);
                 lastMatch = upTo;
                 progress.at(lastMatch);
             }
         }
         w.ensure(lastMatch, (int) (len - lastMatch), lastMatch);
-        literalRun(w, lastMatch, len, digest);
+        out.literal(w, lastMatch, len);
         progress.at(len);
     }
 
-    private void literalThenBlock(Window w, long lastMatch, long offset, int block, int blockLen,
-                                  ChecksumAlgorithm.FileDigest digest) throws IOException {
-        literalRun(w, lastMatch, offset, digest);
-        tokens.block(block, w.buf, w.index(offset), blockLen);
-        digest.update(w.buf, w.index(offset), blockLen);
-        matchedBytes += blockLen;
+    /** Where the search's findings go: straight to the tokens, or recorded to be sent later. */
+    private interface Output {
+        /** The literal data [from, to), in the window. */
+        void literal(Window w, long from, long to) throws IOException;
+
+        /** Block {@code block} matched the {@code len} bytes at {@code at}, in the window. */
+        void block(Window w, long at, int block, int len) throws IOException;
+    }
+
+    private Output direct(ChecksumAlgorithm.FileDigest digest) {
+        return new Output() {
+            @Override
+            public void literal(Window w, long from, long to) throws IOException {
+                literalRun(w, from, to, digest);
+            }
+
+            @Override
+            public void block(Window w, long at, int block, int len) throws IOException {
+                tokens.block(block, w.buf, w.index(at), len);
+                digest.update(w.buf, w.index(at), len);
+                matchedBytes += len;
+            }
+        };
+    }
+
+    /**
+     * The search in two halves: the second half's findings are recorded (offsets and block numbers, not data) on
+     * another core while this thread searches and sends the first; then they are sent, their data read again.
+     *
+     * @return whether the file shrank while it was read
+     */
+    private boolean splitSearch(FileChannel ch, long length, BlockSums sums, ProgressSink progress)
+            throws IOException {
+        long split = length / 2;
+        int blength = sums.head.blockLength();
+        Recorded second = new Recorded();
+        Window secondWindow = new Window(ch, length, blength, split);
+        Future<?> other = DIGESTERS.submit(() -> {
+            search(secondWindow, split, length, sums, NO_DIGEST, ProgressSink.NONE, second);
+            return null;
+        });
+        Window first = new Window(ch, split, blength, 0);
+        try {
+            search(first, 0, split, sums, NO_DIGEST, progress, direct(NO_DIGEST));
+            await(other);
+        } finally {
+            other.cancel(true); // a session that failed does not wait for the other half
+        }
+        Window replay = new Window(ch, length, blength, split);
+        boolean matchedData = tokens.wantsMatchedData();
+        for (int i = 0; i < second.size; i += 3) {
+            long a = second.ops[i + 1];
+            long b = second.ops[i + 2];
+            if (second.ops[i] < 0) {
+                replay.ensure(a, (int) (b - a), a);
+                literalRun(replay, a, b, NO_DIGEST);
+            } else {
+                int len = (int) b;
+                if (matchedData) {
+                    replay.ensure(a, len, a);
+                    tokens.block((int) second.ops[i], replay.buf, replay.index(a), len);
+                } else {
+                    tokens.block((int) second.ops[i], null, 0, len);
+                }
+                matchedBytes += len;
+            }
+            progress.at(second.ops[i] < 0 ? b : a + b);
+        }
+        progress.at(length);
+        return first.readError || secondWindow.readError || replay.readError;
+    }
+
+    /** A half's findings, three longs each: -1, from, to for literal data; the block, its offset, its length. */
+    private static final class Recorded implements Output {
+        long[] ops = new long[3 * 1024];
+        int size;
+
+        @Override
+        public void literal(Window w, long from, long to) {
+            if (to > from) {
+                add(-1, from, to);
+            }
+        }
+
+        @Override
+        public void block(Window w, long at, int block, int len) {
+            add(block, at, len);
+        }
+
+        private void add(long a, long b, long c) {
+            if (size + 3 > ops.length) {
+                ops = java.util.Arrays.copyOf(ops, ops.length * 2);
+            }
+            ops[size++] = a;
+            ops[size++] = b;
+            ops[size++] = c;
+        }
     }
 
     private void literalRun(Window w, long from, long to, ChecksumAlgorithm.FileDigest digest) throws IOException {
@@ -245,10 +349,12 @@ public final class DeltaEncoder {
         private int filled;
         boolean readError;
 
-        Window(FileChannel ch, long length, int blockLength) {
+        /** A view of [{@code start}, {@code length}) of the file. */
+        Window(FileChannel ch, long length, int blockLength, long start) {
             this.ch = ch;
             this.length = length;
-            this.buf = new byte[(int) Math.min(Math.max(length, 1), 4L * CHUNK + 4L * blockLength + (1 << 20))];
+            this.start = start;
+            this.buf = new byte[(int) Math.min(Math.max(length - start, 1), 4L * CHUNK + 4L * blockLength + (1 << 20))];
         }
 
         int index(long pos) {
@@ -263,6 +369,10 @@ public final class DeltaEncoder {
             long keep = Math.min(keepFrom, pos);
             if (keep < start) {
                 throw new IllegalStateException("window moved past retained data");
+            }
+            if (keep >= start + filled) { // a jump past all it holds (the replay skips matched blocks)
+                start = keep;
+                filled = 0;
             }
             int shift = (int) (keep - start);
             int kept = filled - shift;

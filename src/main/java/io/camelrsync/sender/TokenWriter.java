@@ -19,6 +19,11 @@ public interface TokenWriter extends AutoCloseable {
     /** The end of the current file's tokens. */
     void end() throws IOException;
 
+    /** Whether {@link #block} needs the matched data (zlib's window takes it); otherwise it may be null. */
+    default boolean wantsMatchedData() {
+        return false;
+    }
+
     /** The stream the tokens go to (the whole-file checksum follows them there). */
     WireOutput out();
 

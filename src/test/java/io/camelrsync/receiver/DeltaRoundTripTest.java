@@ -163,6 +163,60 @@ class DeltaRoundTripTest {
         assertEquals(0, stream.available(), "the whole stream was read");
     }
 
+    /**
+     * A file past DeltaEncoder.SPLIT_SEARCH_MIN is searched in two halves on two cores, the second half's
+     * tokens sent after the first's: edits in each half and across the split, a copy of first-half data in the
+     * second (zlib's window refers back to it), every compressor's stream; the file comes out byte for byte.
+     */
+    @ParameterizedTest
+    @CsvSource({"NONE,32", "ZLIB,30", "ZLIBX,32", "ZSTD,32", "LZ4,31"})
+    void aLargeFileSearchedInTwoHalvesIsRebuilt(Compression compression, int protocol) throws Exception {
+        int size = 40 << 20;
+        byte[] old = new byte[size];
+        new Random(9).nextBytes(old);
+        byte[] now = old.clone();
+        Random r = new Random(10);
+        for (int at : new int[] {1234, size / 2 - 3000, size / 2 + 17, size - 5000}) {
+            for (int i = 0; i < 2000; i++) {
+                now[at + i] = (byte) r.nextInt();
+            }
+        }
+        System.arraycopy(old, 100_000, now, size - 3_000_000, 1_000_000);
+        Path basis = dir.resolve("big.old");
+        Path source = dir.resolve("big.new");
+        Files.write(basis, old);
+        Files.write(source, now);
+        ChecksumAlgorithm algo = ChecksumAlgorithm.XXH128;
+        SumHead head = BasisSums.head(size, false, algo.digestLength());
+        ByteArrayOutputStream sumsWire = new ByteArrayOutputStream();
+        try (FileChannel b = FileChannel.open(basis)) {
+            BasisSums.write(new WireOutput(sumsWire), head, b, () -> algo.blockSummer(3, true));
+        }
+        WireInput sumsIn = new WireInput(new ByteArrayInputStream(sumsWire.toByteArray()));
+        SumHead readHead = SumHead.read(sumsIn, algo.digestLength());
+        BlockSums sums = BlockSums.read(sumsIn, readHead);
+        ByteArrayOutputStream wire = new ByteArrayOutputStream();
+        long[] progress = {0};
+        DeltaEncoder enc;
+        try (TokenWriter writer = TokenWriter.of(compression, compression.effectiveLevel(
+                Compression.LEVEL_NOT_SPECIFIED), protocol, new WireOutput(wire));
+             FileChannel s = FileChannel.open(source)) {
+            enc = new DeltaEncoder(writer, algo, 3, true);
+            enc.send(s, size, sums, pos -> progress[0] = Math.max(progress[0], pos));
+        }
+        assertEquals(size, progress[0]);
+        assertTrue(enc.literalBytes() < 200_000, "literal " + enc.literalBytes());
+        assertEquals(size, enc.literalBytes() + enc.matchedBytes());
+        ByteArrayOutputStream rebuilt = new ByteArrayOutputStream(size);
+        TokenReceiver.Result result;
+        try (FileChannel b = FileChannel.open(basis); TokenSource tokens = TokenSource.of(compression, protocol)) {
+            result = new TokenReceiver(algo).receive(new WireInput(new ByteArrayInputStream(wire.toByteArray())),
+                    tokens, readHead, b, rebuilt);
+        }
+        assertTrue(result.verified());
+        assertArrayEquals(now, rebuilt.toByteArray());
+    }
+
     @Test
     void aBlockIndexBeyondTheSumsIsRefused() throws Exception {
         ByteArrayOutputStream tokens = new ByteArrayOutputStream();
