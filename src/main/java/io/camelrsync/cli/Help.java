@@ -115,13 +115,13 @@ final class Help {
                     Exit codes are rsync's (0 ok, 5 auth failed, 10 socket I/O, 23 partial, 24 vanished, ...).
                     """);
             case "pull" -> text("""
-                    usage: camel-rsync pull [OPTIONS] [USER@]HOST::MODULE[/PATH] DEST
-                           camel-rsync pull [OPTIONS] rsync://[USER@]HOST[:PORT]/MODULE[/PATH] DEST
+                    usage: camel-rsync pull [OPTIONS] [USER@]HOST::MODULE[/PATH] [...] DEST
+                           camel-rsync pull [OPTIONS] rsync://[USER@]HOST[:PORT]/MODULE[/PATH] [...] DEST
 
                     Fetches from an rsync daemon (stock rsync 3.0 or later, or camel-rsync daemon) into the local
                     directory DEST, as `rsync SRC DEST` does: a restore, or a backup server's nightly pull. A
-                    trailing slash on SRC fetches its contents; DEST is made when missing. Writes stay inside DEST,
-                    whatever the daemon sends.
+                    trailing slash on SRC fetches its contents; several SRCs (paths of one module) come in one
+                    session; DEST is made when missing. Writes stay inside DEST, whatever the daemon sends.
                     """, List.of(PUSH, COMMON), """
                     Examples:
                       camel-rsync pull -aH --delete backup@mirror1::app/ /srv/app/ --password-file=/etc/app.pw

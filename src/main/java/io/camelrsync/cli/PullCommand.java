@@ -16,16 +16,25 @@ final class PullCommand {
 
     static int run(List<String> argv, PrintStream out, PrintStream err) throws IOException {
         PushArgs a = PushArgs.parse(argv);
-        if (a.operands.size() != 2) {
-            throw new UsageException("pull needs exactly one SRC (on a daemon) and one DEST (got "
+        if (a.operands.size() < 2) {
+            throw new UsageException("pull needs at least one SRC (on a daemon) and one DEST (got "
                     + a.operands.size() + " operands)\n" + Main.usage());
         }
-        RsyncTarget source = RsyncTarget.parse(a.operands.get(0), a.port);
+        List<RsyncTarget> sources = new java.util.ArrayList<>();
+        for (String src : a.operands.subList(0, a.operands.size() - 1)) {
+            sources.add(RsyncTarget.parse(src, a.port));
+        }
         ConsoleReporter reporter = new ConsoleReporter(out, err, a.options.verbose, a.progress, a.quiet);
         if (a.options.verbose > 0 && !a.quiet) {
             out.println("receiving file list"); // what rsync -v prints first on a pull
         }
-        TransferStats stats = new PullSession(source, Path.of(a.operands.get(1)), a.options, reporter).run();
+        PullSession pull;
+        try {
+            pull = new PullSession(sources, Path.of(a.operands.get(a.operands.size() - 1)), a.options, reporter);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        TransferStats stats = pull.run();
         reporter.summary(stats, a.stats);
         if (stats.exitCode != ExitCode.OK) {
             return Main.fail(err, "", stats.exitCode, Main.role("pull"));

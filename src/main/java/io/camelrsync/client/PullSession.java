@@ -50,6 +50,8 @@ public final class PullSession {
     private static final String PULL = "pull";
 
     private final RsyncTarget source;
+    /** Every source path the daemon is asked for, the first being {@link #source}'s (same host and module). */
+    private final List<String> moduleArgs;
     private final Path destination;
     private final PushOptions options;
     private final PushListener listener;
@@ -57,7 +59,23 @@ public final class PullSession {
 
     /** @param destination the local directory the module's path is pulled into (made when missing) */
     public PullSession(RsyncTarget source, Path destination, PushOptions options, PushListener listener) {
-        this.source = source;
+        this(List.of(source), destination, options, listener);
+    }
+
+    /**
+     * Several sources of one daemon module pulled in one session, as rsync's client asks for them (their lists
+     * merged by the daemon).
+     */
+    public PullSession(List<RsyncTarget> sources, Path destination, PushOptions options, PushListener listener) {
+        this.source = sources.get(0);
+        for (RsyncTarget other : sources) {
+            if (!other.host().equals(source.host()) || other.port() != source.port()
+                    || !other.module().equals(source.module())) {
+                throw new IllegalArgumentException("all sources of a pull must be paths of one module of one daemon ("
+                        + source.host() + "::" + source.module() + "), not " + other.host() + "::" + other.module());
+            }
+        }
+        this.moduleArgs = sources.stream().map(RsyncTarget::moduleArg).toList();
         this.destination = destination.toAbsolutePath().normalize();
         this.options = options;
         this.listener = listener;
@@ -99,7 +117,7 @@ public final class PullSession {
         MultiplexReader reader = null;
         try {
             int protocol = new DaemonLogin(in, rawOut, source, options, listener).run();
-            List<String> args = ServerArgs.of(options, true, false, source.moduleArg()).toArgs();
+            List<String> args = ServerArgs.of(options, true, false, moduleArgs).toArgs();
             HandshakeCodec.writeArgs(rawOut, args);
             WireOutput plain = new WireOutput(rawOut);
 

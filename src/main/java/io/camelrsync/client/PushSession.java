@@ -115,7 +115,7 @@ public final class PushSession {
         try {
             int protocol = new DaemonLogin(in, rawOut, target, options, listener).run();
             HandshakeCodec.writeArgs(rawOut, ServerArgs.of(options, false, transfersEveryNamedFile(),
-                    target.moduleArg()).toArgs());
+                    List.of(target.moduleArg())).toArgs());
             WireOutput plain = new WireOutput(rawOut);
 
             WireInput setup = new WireInput(in);

@@ -2,6 +2,7 @@ package io.camelrsync.client;
 
 import io.camelrsync.protocol.ClientArgs;
 import io.camelrsync.protocol.Compression;
+import java.util.List;
 
 /**
  * What our client asks a daemon to do (options.c server_options' inputs): our options as the settings of
@@ -14,9 +15,10 @@ final class ServerArgs {
 
     /**
      * {@code sender} asks the daemon to send (a pull); {@code everyNamedFile} adds -I (a change set: every named
-     * file transferred whatever its size and mtime say); {@code moduleArg} is the module path.
+     * file transferred whatever its size and mtime say); {@code moduleArgs} are the module paths (several only
+     * for a pull).
      */
-    static ClientArgs of(PushOptions options, boolean sender, boolean everyNamedFile, String moduleArg) {
+    static ClientArgs of(PushOptions options, boolean sender, boolean everyNamedFile, List<String> moduleArgs) {
         ClientArgs.Builder b = new ClientArgs.Builder();
         b.sender = sender;
         b.verbose = Math.min(options.verbose, 1);
@@ -55,7 +57,7 @@ final class ServerArgs {
         b.backupDir = options.backupDirSent();
         String suffix = options.effectiveSuffix();
         b.suffix = suffix.equals(b.backupDir != null ? "" : "~") ? null : suffix; // only one that is not the default
-        b.paths.add(moduleArg);
+        b.paths.addAll(moduleArgs);
         return b.build();
     }
 

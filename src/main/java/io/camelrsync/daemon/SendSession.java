@@ -6,6 +6,7 @@ import io.camelrsync.filter.FilterRules;
 import io.camelrsync.flist.ChangeSet;
 import io.camelrsync.flist.EntrySource;
 import io.camelrsync.flist.FileEntry;
+import io.camelrsync.flist.FileListOrder;
 import io.camelrsync.flist.FileScanner;
 import io.camelrsync.flist.ScanResult;
 import io.camelrsync.fs.Dir;
@@ -47,7 +48,10 @@ final class SendSession {
     private final ReceiveStats stats;
 
     /** Where the transfer starts below the module ("" for its top), and how its names begin on the wire. */
-    private String base = "";
+    /** The base of the one source a pull names (see {@link Source}); null with several. */
+    private String singleBase;
+    /** With several sources, each listed entry's base. */
+    private final java.util.Map<FileEntry, String> baseOf = new java.util.IdentityHashMap<>();
     /** The directory of the last file sent, open, and its path below the module. */
     private Dir openDir;
     private String openDirRel;
@@ -82,30 +86,29 @@ final class SendSession {
             refusal.refuse("ERROR: module is write only", ExitCode.SYNTAX);
             return;
         }
-        if (args.paths().size() > 1) {
-            refusal.refuse("ERROR: this daemon serves one path per pull: pull each of "
-                    + String.join(", ", args.paths()) + " on its own", ExitCode.UNSUPPORTED);
+        // main.c do_server_sender: each argument is a source; their lists go out as one, sorted, without duplicates
+        List<String> paths = args.paths().isEmpty() ? List.of(module.name()) : args.paths();
+        List<Source> sources = new ArrayList<>();
+        Source firstFailure = null;
+        for (String path : paths) {
+            Source source = source(path);
+            if (source.error() == null) {
+                sources.add(source);
+            } else if (firstFailure == null) {
+                firstFailure = source;
+            }
+        }
+        if (sources.isEmpty()) {
+            refusal.refuse(firstFailure.error(), firstFailure.exitCode());
             return;
         }
-        Source source = source(args.paths().isEmpty() ? module.name() : args.paths().get(0));
-        if (source.error() != null) {
-            refusal.refuse(source.error(), source.exitCode());
-            return;
-        }
-        FilterRules rules = clientRules;
-        FileScanner scanner = new FileScanner(moduleRoot.resolve(source.rel()), source.wirePrefix(),
-                (path, dir) -> rules.isExcluded(path, dir) || daemonRefuses.test(moduleRel(path), dir),
-                w -> warn(mux, w));
         EntrySource scan;
-        if (!args.recursive() && source.directory() && args.used().contains("dirs")) {
-            // -d (what "rsync host::module/" asks for a listing): the directory and its entries, no deeper
-            scan = scanner.scanChanges(ChangeSet.of(children(source.rel())));
-        } else if (!args.recursive() && source.directory()) {
-            // rsync without -r (or -d) skips a directory argument and sends an empty list
-            warn(mux, "skipping directory " + (source.wirePrefix().isEmpty() ? "." : source.wirePrefix()));
-            scan = new ScanResult(List.of(), 0);
+        if (sources.size() == 1 && firstFailure == null) {
+            Source source = sources.get(0);
+            scan = scan(source, clientRules, mux);
+            singleBase = source.base();
         } else {
-            scan = scanner.startTree();
+            scan = merged(sources, paths, clientRules, mux);
         }
         FileSender sender = new FileSender(new FileSender.Settings(protocol, varint, id0Names, safeFlist,
                 args.owner(), args.group(), args.devices(), args.specials(), args.links(), args.hardLinks(),
@@ -148,11 +151,65 @@ final class SendSession {
         mux.flush();
     }
 
-    /** The requested path below the module, checked; or the error the client gets. */
-    private record Source(String rel, String wirePrefix, boolean directory, String error, int exitCode) {
+    /**
+     * The requested path below the module, checked; or the error the client gets. {@code base} is the directory
+     * below the module that the names of its list are relative to.
+     */
+    private record Source(String rel, String wirePrefix, boolean directory, String base, String error,
+                          int exitCode) {
         static Source failed(String error, int exitCode) {
-            return new Source(null, null, false, error, exitCode);
+            return new Source(null, null, false, null, error, exitCode);
         }
+    }
+
+    /** One source's entries, as the client's options ask (-r, -d, or neither). */
+    private EntrySource scan(Source source, FilterRules rules, MultiplexWriter mux) throws IOException {
+        FileScanner scanner = new FileScanner(moduleRoot.resolve(source.rel()), source.wirePrefix(),
+                (path, dir) -> rules.isExcluded(path, dir) || daemonRefuses.test(moduleRel(source.base(), path), dir),
+                w -> warn(mux, w));
+        if (!args.recursive() && source.directory() && args.used().contains("dirs")) {
+            // -d (what "rsync host::module/" asks for a listing): the directory and its entries, no deeper
+            return scanner.scanChanges(ChangeSet.of(children(source.rel())));
+        } else if (!args.recursive() && source.directory()) {
+            // rsync without -r (or -d) skips a directory argument and sends an empty list
+            warn(mux, "skipping directory " + (source.wirePrefix().isEmpty() ? "." : source.wirePrefix()));
+            return new ScanResult(List.of(), 0);
+        }
+        return scanner.startTree();
+    }
+
+    /**
+     * Several sources (flist.c send_file_list per argument, then flist_sort_and_clean): every entry of each, in
+     * rsync's list order, a name listed twice sent once (the first argument's); a source that failed is
+     * reported and the rest goes, with io_error set (the client exits 23).
+     */
+    private EntrySource merged(List<Source> sources, List<String> paths, FilterRules rules, MultiplexWriter mux)
+            throws IOException {
+        List<FileEntry> all = new ArrayList<>();
+        int ioError = 0;
+        for (Source source : sources) {
+            EntrySource one = scan(source, rules, mux);
+            one.forEach(e -> {
+                all.add(e);
+                baseOf.put(e, source.base());
+            });
+            ioError |= one.ioError();
+        }
+        for (String path : paths) {
+            Source failed = source(path);
+            if (failed.error() != null) {
+                warn(mux, failed.error());
+                ioError |= ScanResult.IOERR_GENERAL;
+            }
+        }
+        all.sort((a, b) -> FileListOrder.compare(a.name, a.isDirectory(), b.name, b.isDirectory()));
+        List<FileEntry> unique = new ArrayList<>(all.size());
+        for (FileEntry e : all) {
+            if (unique.isEmpty() || !java.util.Arrays.equals(unique.get(unique.size() - 1).name, e.name)) {
+                unique.add(e);
+            }
+        }
+        return new ScanResult(unique, ioError);
     }
 
     /**
@@ -204,12 +261,12 @@ final class SendSession {
                     ExitCode.FILE_SELECT);
         }
         String last = parts.isEmpty() ? "" : parts.get(parts.size() - 1);
-        base = contents ? rel : String.join("/", parts.subList(0, Math.max(0, parts.size() - 1)));
-        return new Source(rel, contents ? "" : last, st.isDirectory(), null, 0);
+        String base = contents ? rel : String.join("/", parts.subList(0, Math.max(0, parts.size() - 1)));
+        return new Source(rel, contents ? "" : last, st.isDirectory(), base, null, 0);
     }
 
     /** A name of the file list as a path below the module. */
-    private String moduleRel(String wirePath) {
+    private static String moduleRel(String base, String wirePath) {
         String p = wirePath.equals(".") ? "" : wirePath;
         return base.isEmpty() ? (p.isEmpty() ? "." : p) : p.isEmpty() ? base : base + "/" + p;
     }
@@ -226,7 +283,7 @@ final class SendSession {
      * stays open for the next file: the list sends a directory's files one after another.
      */
     private FileChannel open(FileEntry file) throws IOException {
-        String rel = moduleRel(file.path);
+        String rel = moduleRel(singleBase != null ? singleBase : baseOf.get(file), file.path);
         int slash = rel.lastIndexOf('/');
         String parent = slash < 0 ? "" : rel.substring(0, slash);
         if (openDir == null || !parent.equals(openDirRel)) {

@@ -141,6 +141,30 @@ class PullClientTest {
         }
     }
 
+    /** Several sources of one module in one pull, from a stock daemon: the tree the stock client makes of them. */
+    @Test
+    @Timeout(120)
+    void severalSourcesInOnePull() throws Exception {
+        Path m = module();
+        try (RsyncDaemon stock = RsyncDaemon.start(work.resolve("d"), RsyncDaemon.module("m", m))) {
+            String[] sources = {stock.url("m") + "/sub/deep/", stock.url("m") + "/a.txt", stock.url("m") + "/sub",
+                    stock.url("m") + "/link"};
+            List<String> argv = new ArrayList<>(List.of("pull", "-aH"));
+            argv.addAll(List.of(sources));
+            argv.add(work.resolve("ours").toString());
+            Cli ours = Cli.run(argv.toArray(String[]::new));
+            assertEquals(0, ours.exitCode(), ours.toString());
+            List<String> ref = new ArrayList<>(List.of("-aH"));
+            ref.addAll(List.of(sources));
+            ref.add(Files.createDirectories(work.resolve("ref")) + "/");
+            assertEquals(0, stockPull(ref.toArray(String[]::new)));
+            TreeSnapshot.assertSameTree(work.resolve("ref"), work.resolve("ours"));
+            Cli elsewhere = Cli.run("pull", "-a", stock.url("m") + "/a.txt", "rsync://127.0.0.2:" + stock.port()
+                    + "/m/a.txt", work.resolve("x").toString());
+            assertEquals(1, elsewhere.exitCode(), elsewhere.toString()); // one daemon's module only: a usage error
+        }
+    }
+
     @Test
     @Timeout(120)
     void fromOurDaemonAndTheCommandLine() throws Exception {

@@ -261,6 +261,39 @@ class PullServeTest {
         assertEquals(0, checked.exit(), checked.output());
     }
 
+    /**
+     * Several paths in one pull (main.c do_server_sender's arguments): a directory's contents, a file, a
+     * directory itself and a symlink arrive as one merged list, as from the stock daemon; a missing one is
+     * reported (exit 23) and the others still arrive.
+     */
+    @Test
+    @Timeout(60)
+    void severalPathsInOnePull() throws Exception {
+        start();
+        tree();
+        Files.createDirectories(work.resolve("ref"));
+        Files.createDirectories(work.resolve("ours"));
+        for (boolean missing : new boolean[] {false, true}) {
+            String dest = missing ? "some" : "all";
+            List<Run> runs = new ArrayList<>();
+            for (String base : List.of(stock.url(""), ourUrl(""))) {
+                List<String> a = new ArrayList<>(List.of("-aH", base + "m/sub/deep/", base + "m/a.txt",
+                        base + "m/sub", base + "m/link"));
+                if (missing) {
+                    a.add(base + "m/none");
+                }
+                a.add(work.resolve((base.equals(stock.url("")) ? "ref/" : "ours/") + dest) + "/");
+                runs.add(rsync(a.toArray(String[]::new)));
+            }
+            String context = runs.get(0).output() + "\n--- ours ---\n" + runs.get(1).output();
+            assertEquals(missing ? 23 : 0, runs.get(0).exit(), context);
+            assertEquals(runs.get(0).exit(), runs.get(1).exit(), context);
+            TreeSnapshot.assertSameTree(work.resolve("ref/" + dest), work.resolve("ours/" + dest));
+            assertTrue(Files.exists(work.resolve("ours/" + dest + "/sub/big.bin")), context);
+            assertTrue(Files.exists(work.resolve("ours/" + dest + "/x.log")), context);
+        }
+    }
+
     /** A path through a symlink is refused, never followed out of the module (stock rsync follows it). */
     @Test
     @Timeout(60)
