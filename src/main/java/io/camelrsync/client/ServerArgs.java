@@ -36,7 +36,7 @@ final class ServerArgs {
         b.recursive = options.recursive;
         b.ignoreTimes = everyNamedFile;
         b.fuzzy = options.fuzzy ? 1 : 0;
-        Compression forced = forcedCompression(options);
+        Compression forced = Compression.chosen(options.compress, options.compressChoice);
         b.compress = options.compress;
         b.compressChoice = forced == null ? null : forced.wireName();
         b.compressLevel = options.compressLevel;
@@ -59,15 +59,5 @@ final class ServerArgs {
         b.suffix = suffix.equals(b.backupDir != null ? "" : "~") ? null : suffix; // only one that is not the default
         b.paths.addAll(moduleArgs);
         return b.build();
-    }
-
-    /** The compressor the user chose (--compress-choice), which is sent rather than negotiated; null: none chosen. */
-    static Compression forcedCompression(PushOptions options) {
-        if (!options.compress || options.compressChoice == null || options.compressChoice.equalsIgnoreCase("auto")) {
-            return null;
-        }
-        return Compression.byName(options.compressChoice).orElseThrow(() -> new IllegalArgumentException(
-                "unknown compress name: " + options.compressChoice + " (choose from " + Compression.offeredList()
-                        + ", none)"));
     }
 }

@@ -204,6 +204,10 @@ public class RsyncEndpoint extends DefaultEndpoint {
         }
         o.bwlimit = bwlimit;
         o.compress = compress;
+        if (!"auto".equalsIgnoreCase(compressChoice) && Compression.byName(compressChoice).isEmpty()) {
+            throw new IllegalArgumentException("compressChoice of " + getEndpointUri() + ": unknown compress name "
+                    + compressChoice + " (choose from auto, " + Compression.offeredList() + ")");
+        }
         o.compressChoice = "auto".equalsIgnoreCase(compressChoice) ? null : compressChoice;
         o.compressLevel = compressLevel == null ? Compression.LEVEL_NOT_SPECIFIED : compressLevel;
         o.protocol = protocol;

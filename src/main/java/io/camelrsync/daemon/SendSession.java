@@ -89,26 +89,22 @@ final class SendSession {
         // main.c do_server_sender: each argument is a source; their lists go out as one, sorted, without duplicates
         List<String> paths = args.paths().isEmpty() ? List.of(module.name()) : args.paths();
         List<Source> sources = new ArrayList<>();
-        Source firstFailure = null;
+        List<Source> failed = new ArrayList<>();
         for (String path : paths) {
             Source source = source(path);
-            if (source.error() == null) {
-                sources.add(source);
-            } else if (firstFailure == null) {
-                firstFailure = source;
-            }
+            (source.error() == null ? sources : failed).add(source);
         }
         if (sources.isEmpty()) {
-            refusal.refuse(firstFailure.error(), firstFailure.exitCode());
+            refusal.refuse(failed.get(0).error(), failed.get(0).exitCode());
             return;
         }
         EntrySource scan;
-        if (sources.size() == 1 && firstFailure == null) {
+        if (sources.size() == 1 && failed.isEmpty()) {
             Source source = sources.get(0);
             scan = scan(source, clientRules, mux);
             singleBase = source.base();
         } else {
-            scan = merged(sources, paths, clientRules, mux);
+            scan = merged(sources, failed, clientRules, mux);
         }
         FileSender sender = new FileSender(new FileSender.Settings(protocol, varint, id0Names, safeFlist,
                 args.owner(), args.group(), args.devices(), args.specials(), args.links(), args.hardLinks(),
@@ -183,7 +179,7 @@ final class SendSession {
      * rsync's list order, a name listed twice sent once (the first argument's); a source that failed is
      * reported and the rest goes, with io_error set (the client exits 23).
      */
-    private EntrySource merged(List<Source> sources, List<String> paths, FilterRules rules, MultiplexWriter mux)
+    private EntrySource merged(List<Source> sources, List<Source> failed, FilterRules rules, MultiplexWriter mux)
             throws IOException {
         List<FileEntry> all = new ArrayList<>();
         int ioError = 0;
@@ -195,12 +191,9 @@ final class SendSession {
             });
             ioError |= one.ioError();
         }
-        for (String path : paths) {
-            Source failed = source(path);
-            if (failed.error() != null) {
-                warn(mux, failed.error());
-                ioError |= ScanResult.IOERR_GENERAL;
-            }
+        for (Source f : failed) {
+            warn(mux, f.error());
+            ioError |= ScanResult.IOERR_GENERAL;
         }
         all.sort((a, b) -> FileListOrder.compare(a.name, a.isDirectory(), b.name, b.isDirectory()));
         List<FileEntry> unique = new ArrayList<>(all.size());

@@ -47,6 +47,18 @@ public enum Compression {
         return String.join(" ", offered().stream().map(Compression::wireName).toList());
     }
 
+    /**
+     * The compressor a user's -z and --compress-choice name, sent as an argument rather than negotiated; null when
+     * it is to be negotiated ("auto", or -z alone) or compression is off. An unknown name is {@link #NONE}: the
+     * parsers refuse it first.
+     */
+    public static Compression chosen(boolean compress, String choice) {
+        if (!compress || choice == null || choice.equalsIgnoreCase("auto")) {
+            return null;
+        }
+        return byName(choice).orElse(NONE);
+    }
+
     public static Optional<Compression> byName(String name) {
         String n = name.strip().toLowerCase(Locale.ROOT);
         return Arrays.stream(values()).filter(c -> c.wireName.equals(n)).findFirst();

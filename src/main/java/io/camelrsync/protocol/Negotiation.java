@@ -30,7 +30,7 @@ public final class Negotiation {
      */
     public static Result client(WireInput in, WireOutput out, CompatFlags compat, Asked asked) throws IOException {
         List<ChecksumAlgorithm> ours = ChecksumAlgorithm.choices(asked.checksumChoice());
-        Compression forced = forced(asked);
+        Compression forced = Compression.chosen(asked.compress(), asked.compressChoice());
         boolean listCompressors = compat.negotiated() && asked.compress() && forced == null;
         if (compat.negotiated()) {
             out.writeVstring(String.join(" ", ours.stream().map(ChecksumAlgorithm::wireName).toList()));
@@ -78,7 +78,7 @@ public final class Negotiation {
                 fileSum = file;
             }
         }
-        Compression forced = forced(asked);
+        Compression forced = Compression.chosen(asked.compress(), asked.compressChoice());
         boolean listCompressors = compat.negotiated() && asked.compress() && forced == null;
         boolean listChecksums = compat.negotiated() && asked.checksumChoice() == null;
         // rsync sends every list before reading the peer's, so neither side waits on the other
@@ -114,14 +114,6 @@ public final class Negotiation {
             compression = Compression.NONE; // zlib at level 0: rsync sends plain tokens
         }
         return new Result(checksum, fileSum, compression, level, refusal);
-    }
-
-    /** A compressor named by --compress-choice (and --old-compress, --new-compress); null when negotiated. */
-    private static Compression forced(Asked asked) {
-        if (!asked.compress() || asked.compressChoice() == null || asked.compressChoice().equalsIgnoreCase("auto")) {
-            return null;
-        }
-        return Compression.byName(asked.compressChoice()).orElse(Compression.NONE);
     }
 
     /** Our own most preferred name the peer listed; "none" only when they offer nothing else we have. */

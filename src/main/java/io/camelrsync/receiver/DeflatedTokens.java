@@ -20,6 +20,8 @@ public final class DeflatedTokens extends CompressedTokens {
     private final int protocol;
     private final Inflater inflater = new Inflater(true);
     private final byte[] scratch = new byte[64 * 1024];
+    /** A fake stored block (see_deflate_token): its 5-byte header, then up to 64 KiB of a matched block. */
+    private final byte[] stored = new byte[5 + 0xffff];
 
     /** @param windowSeesMatches true for "zlib" (the only choice before protocol 32's negotiation), false for "zlibx" */
     public DeflatedTokens(boolean windowSeesMatches, int protocol) {
@@ -58,13 +60,13 @@ public final class DeflatedTokens extends CompressedTokens {
         int offset = off;
         while (len > 0) {
             int piece = Math.min(len, 0xffff);
-            byte[] stored = new byte[5 + piece];
+            byte[] stored = this.stored; // one buffer for every matched block, not one each
             stored[1] = (byte) piece;
             stored[2] = (byte) (piece >> 8);
             stored[3] = (byte) ~stored[1];
             stored[4] = (byte) ~stored[2];
             System.arraycopy(data, offset, stored, 5, piece);
-            inflater.setInput(stored);
+            inflater.setInput(stored, 0, 5 + piece);
             while (inflate(scratch, scratch.length) > 0) {
                 // the window takes the block; the output is the block itself and is not needed
             }

@@ -68,8 +68,9 @@ public final class DeltaEncoder {
         Future<byte[]> parallelDigest = length >= PARALLEL_DIGEST_MIN
                 ? DIGESTERS.submit(() -> digestOf(ch, length)) : null;
         ChecksumAlgorithm.FileDigest digest = parallelDigest != null ? NO_DIGEST : algorithm.fileDigest();
-        Window w = new Window(ch, length, sums == null ? 0 : sums.head.blockLength(), 0);
-        if (sums != null && sums.head.count() > 1 && length >= SPLIT_SEARCH_MIN && parallelDigest != null) {
+        boolean split = sums != null && sums.head.count() > 1 && length >= SPLIT_SEARCH_MIN && parallelDigest != null;
+        Window w = new Window(ch, split ? 0 : length, sums == null ? 0 : sums.head.blockLength(), 0);
+        if (split) {
             w.readError = splitSearch(ch, length, sums, progress);
         } else if (sums == null || sums.head.count() == 0 || length == 0) {
             long pos = 0;
@@ -292,18 +293,21 @@ public final class DeltaEncoder {
         int size;
 
         @Override
-        public void literal(Window w, long from, long to) {
+        public void literal(Window w, long from, long to) throws java.io.InterruptedIOException {
             if (to > from) {
                 add(-1, from, to);
             }
         }
 
         @Override
-        public void block(Window w, long at, int block, int len) {
+        public void block(Window w, long at, int block, int len) throws java.io.InterruptedIOException {
             add(block, at, len);
         }
 
-        private void add(long a, long b, long c) {
+        private void add(long a, long b, long c) throws java.io.InterruptedIOException {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new java.io.InterruptedIOException("the session ended"); // cancelled: stop reading the file
+            }
             if (size + 3 > ops.length) {
                 ops = java.util.Arrays.copyOf(ops, ops.length * 2);
             }
@@ -343,7 +347,6 @@ public final class DeltaEncoder {
      */
     static final class Window {
         private final FileChannel ch;
-        private final long length;
         byte[] buf;
         private long start; // file offset of buf[0]
         private int filled;
@@ -352,7 +355,6 @@ public final class DeltaEncoder {
         /** A view of [{@code start}, {@code length}) of the file. */
         Window(FileChannel ch, long length, int blockLength, long start) {
             this.ch = ch;
-            this.length = length;
             this.start = start;
             this.buf = new byte[(int) Math.min(Math.max(length - start, 1), 4L * CHUNK + 4L * blockLength + (1 << 20))];
         }

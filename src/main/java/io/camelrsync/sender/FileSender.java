@@ -75,6 +75,8 @@ public final class FileSender {
     private final Opener opener;
     private final Events events;
     private final Counts counts = new Counts();
+    /** -c: the buffer files are read through for their checksums. */
+    private java.nio.ByteBuffer checksumBuffer;
 
     public FileSender(Settings settings, Opener opener, Events events) {
         this.settings = settings;
@@ -128,7 +130,10 @@ public final class FileSender {
     private byte[] fileChecksum(FileEntry e) throws IOException {
         ChecksumAlgorithm.FileDigest digest = settings.algorithm().fileDigest();
         try (FileChannel ch = opener.open(e)) {
-            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate((int) Math.min(1 << 20, Math.max(e.size, 1)));
+            if (checksumBuffer == null) {
+                checksumBuffer = java.nio.ByteBuffer.allocate(1 << 20); // one for the list, not one a file
+            }
+            java.nio.ByteBuffer buf = checksumBuffer;
             long left = e.size;
             while (left > 0) {
                 buf.clear().limit((int) Math.min(buf.capacity(), left));
