@@ -146,7 +146,7 @@ final class FileReceiver {
                     + role.policy.module() + ": " + unreachable.getMessage());
             return;
         }
-        FileSink sink = new FileSink(tree, dst, e.size());
+        FileSink sink = new FileSink(tree, dst, e.size(), role.timeoutMillis);
         TokenReceiver.Result r;
         try (NativeFile b = basis) {
             r = receiver.receive(in, role.tokenSource, p.head(), b, sink);

@@ -2,7 +2,6 @@ package io.camelrsync.receiver;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
 
 /**
  * Where a received file is rebuilt: in memory while it is small, so that writing it out can be handed to
@@ -16,10 +15,15 @@ final class FileSink extends OutputStream {
     private byte[] buf;
     private int len;
     private DestinationTree.Temp temp;
+    /** Writes the temp file once the data outgrew memory. */
+    private ChunkWriter chunks;
+    /** How long a write may take before the session gives up. */
+    private final long timeoutMillis;
 
-    FileSink(DestinationTree tree, DestinationTree.Node dst, long expectedSize) {
+    FileSink(DestinationTree tree, DestinationTree.Node dst, long expectedSize, long timeoutMillis) {
         this.tree = tree;
         this.dst = dst;
+        this.timeoutMillis = timeoutMillis;
         this.buf = new byte[(int) Math.max(64, Math.min(expectedSize, MEMORY_LIMIT))];
     }
 
@@ -40,24 +44,19 @@ final class FileSink extends OutputStream {
         }
         if (temp == null) {
             temp = tree.createTemp(dst);
-            buf = java.util.Arrays.copyOf(buf, MEMORY_LIMIT); // from now on a write buffer
+            chunks = new ChunkWriter(temp.channel(), Finishers.POOL, timeoutMillis);
+            buf = java.util.Arrays.copyOf(buf, MEMORY_LIMIT); // from now on the chunk being filled
         }
-        if (len + n > buf.length) {
-            writeFully(buf, 0, len);
-            len = 0;
-        }
-        if (n >= buf.length) {
-            writeFully(b, off, n);
-        } else {
-            System.arraycopy(b, off, buf, len, n);
-            len += n;
-        }
-    }
-
-    private void writeFully(byte[] b, int off, int n) throws IOException {
-        ByteBuffer bb = ByteBuffer.wrap(b, off, n);
-        while (bb.hasRemaining()) {
-            temp.channel().write(bb);
+        while (n > 0) {
+            int k = Math.min(n, buf.length - len);
+            System.arraycopy(b, off, buf, len, k);
+            len += k;
+            off += k;
+            n -= k;
+            if (len == buf.length) {
+                buf = chunks.submit(buf, len);
+                len = 0;
+            }
         }
     }
 
@@ -83,7 +82,7 @@ final class FileSink extends OutputStream {
             return written;
         }
         try {
-            writeFully(buf, 0, len);
+            chunks.finish(buf, len);
         } catch (IOException | RuntimeException e) {
             discard();
             throw e;
@@ -96,6 +95,7 @@ final class FileSink extends OutputStream {
     void discard() {
         buf = null;
         if (temp != null) {
+            chunks.abandon();
             tree.discard(temp);
         }
     }

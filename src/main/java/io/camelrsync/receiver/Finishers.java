@@ -14,8 +14,11 @@ import java.util.concurrent.TimeUnit;
  * spilled to disk while arriving finish on the receiving thread. Memory held by queued files is bounded.
  */
 final class Finishers {
-    /** One pool for every session: the disk, not the session count, bounds what helps. */
-    private static final ExecutorService POOL = Executors.newFixedThreadPool(
+    /**
+     * One pool for every session: the disk, not the session count, bounds what helps. Large files' chunks are
+     * written on it too ({@link ChunkWriter}).
+     */
+    static final ExecutorService POOL = Executors.newFixedThreadPool(
             Integer.getInteger("camelrsync.finishers", Math.max(2, Runtime.getRuntime().availableProcessors())), r -> {
                 Thread t = new Thread(r, "rsyncd-finish");
                 t.setDaemon(true);
