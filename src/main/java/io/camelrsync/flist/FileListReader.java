@@ -78,6 +78,17 @@ public final class FileListReader {
     }
 
     public Received read(WireInput in, boolean numericIds, Budget budget) throws IOException {
+        return read(in, numericIds, budget, e -> { });
+    }
+
+    /** What sees each entry as soon as it is read and checked. */
+    public interface Arrivals {
+        void arrived(Entry e) throws RsyncException;
+    }
+
+    /** The same, handing each entry to {@code arrived} as soon as it is read and checked. */
+    public Received read(WireInput in, boolean numericIds, Budget budget, Arrivals arrived)
+            throws IOException {
         List<Entry> entries = new ArrayList<>();
         int ioError = 0;
         while (true) {
@@ -100,6 +111,7 @@ public final class FileListReader {
                     + (e.linkTarget() == null || e.hardLinkFirst() >= 0 ? 0 : e.linkTarget().length)
                     + (e.checksum() == null || e.hardLinkFirst() >= 0 ? 0 : e.checksum().length));
             entries.add(e);
+            arrived.arrived(e);
         }
         Map<Integer, String> users = new LinkedHashMap<>();
         Map<Integer, String> groups = new LinkedHashMap<>();

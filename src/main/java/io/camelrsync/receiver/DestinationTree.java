@@ -244,10 +244,26 @@ public final class DestinationTree implements AutoCloseable {
             }
         }
         try (Node n = locate(parent, false)) {
-            if (n.stat() == null) {
-                n.dir.mkdir(n.name, 0777);
+            if (n.stat() == null && mkdirRacing(n)) {
                 claim(n);
             }
+        }
+    }
+
+    /**
+     * mkdir, where the generator (making the list's directories) and a finisher (making a hard link's parents)
+     * may make the same one at once: a directory that appeared meanwhile is as good as made; false then.
+     */
+    private static boolean mkdirRacing(Node n) throws IOException {
+        try {
+            n.dir.mkdir(n.name, 0777); // the umask applies; the list's mode is set once the contents are in
+            return true;
+        } catch (FsException e) {
+            Stat now = e.exists() ? n.stat() : null;
+            if (now != null && now.isDirectory()) {
+                return false;
+            }
+            throw e;
         }
     }
 
@@ -263,9 +279,10 @@ public final class DestinationTree implements AutoCloseable {
         if (a != null) {
             deleteTree(n, a);
         }
-        n.dir.mkdir(n.name, 0777); // the umask applies; the list's mode is set once the contents are in
-        claim(n);
-        return true;
+        if (mkdirRacing(n)) {
+            claim(n);
+        }
+        return true; // absent when the generator came to it: new, whoever made it
     }
 
     /** The target as stored: verbatim, or munged when the module or the client asks (never followed either way). */

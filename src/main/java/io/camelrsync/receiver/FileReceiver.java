@@ -91,7 +91,7 @@ final class FileReceiver {
             }
             receiveFile(in, receiver, ndx, p, phase, redo);
         }
-        role.finishing.awaitAll(role.timeoutMillis);
+        role.finishing.awaitAll();
         if (role.policy.pulling()) { // main.c handle_stats: a server sender's totals follow its last file
             for (int i = 0; i < 5; i++) {
                 in.readVarlong(3);

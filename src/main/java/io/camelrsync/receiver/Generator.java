@@ -275,7 +275,7 @@ final class Generator {
      *         member of its hard-link group leads instead
      */
     private boolean requestIfChanged(WireOutput out, int ndx, Entry e, DestinationTree.Node dst) throws IOException {
-        Stat a = dst.stat();
+        Stat a = role.early.take(e.path(), dst);
         if (a == null ? args.existing() : args.ignoreExisting()) {
             return true;
         }

@@ -81,8 +81,10 @@ public final class ReceiveRole {
     volatile boolean ended;
     final boolean safeLinks;
     ReceivedList list;
+    /** Regular files' stats taken while the list arrived, for the generator. */
+    EarlyStats early;
     Deletions deletions;
-    final Finishers finishing = new Finishers();
+    final Finishers finishing;
     final Map<Integer, Pending> pending = new ConcurrentHashMap<>();
     final ChecksumAlgorithm algorithm;
     final ChecksumAlgorithm fileSumAlgorithm;
@@ -108,6 +110,7 @@ public final class ReceiveRole {
         this.seed = settings.seed();
         this.seedFirst = compat.seedFirst();
         this.timeoutMillis = settings.timeoutMillis();
+        this.finishing = new Finishers(timeoutMillis);
         this.algorithm = negotiated.checksum();
         this.fileSumAlgorithm = negotiated.fileChecksum();
         this.dryRun = args.dryRun();
@@ -141,7 +144,9 @@ public final class ReceiveRole {
         FileListReader.Options fo = new FileListReader.Options(protocol, compat.negotiated(), args.owner(),
                 args.group(), args.devices(), args.specials(), args.links(), args.hardLinks(),
                 compat.id0Names(), args.checksum() ? fileSumAlgorithm.digestLength() : 0);
-        FileListReader.Received incoming = new FileListReader(fo).read(data, args.numericIds(), memory);
+        early = new EarlyStats(tree, memory);
+        FileListReader.Received incoming = new FileListReader(fo).read(data, args.numericIds(), memory,
+                early::arrived);
         tree.names(incoming.userNames(), incoming.groupNames());
         list = ReceivedList.of(incoming.entries());
         stats.files = list.size();
