@@ -20,12 +20,8 @@ public final class DeltaEncoder {
     static final int CHUNK = 32 * 1024;
     /** From this size on the whole-file checksum is computed beside the block search, on another core. */
     static final long PARALLEL_DIGEST_MIN = 4L << 20;
-    /**
-     * From this size on the block search runs in two halves, the second on another core, its tokens sent after
-     * the first's: any sequence of literal data and matched blocks that rebuilds the file is a valid delta, and
-     * a block straddling the split only goes as literal data.
-     */
-    static final long SPLIT_SEARCH_MIN = 32L << 20;
+    /** Matched data after which the tokens found so far are sent on. */
+    static final long FLUSH_MATCHED = 4L << 20;
     private static final ExecutorService DIGESTERS = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "rsync-file-digest");
         t.setDaemon(true);
@@ -48,6 +44,8 @@ public final class DeltaEncoder {
     private final byte[] strongScratch = new byte[64];
     private long literalBytes;
     private long matchedBytes;
+    /** Matched bytes since the output was last flushed. */
+    private long unflushedMatch;
 
     public DeltaEncoder(TokenWriter tokens, ChecksumAlgorithm algorithm, int seed, boolean seedFirst) {
         this.tokens = tokens;
@@ -68,11 +66,8 @@ public final class DeltaEncoder {
         Future<byte[]> parallelDigest = length >= PARALLEL_DIGEST_MIN
                 ? DIGESTERS.submit(() -> digestOf(ch, length)) : null;
         ChecksumAlgorithm.FileDigest digest = parallelDigest != null ? NO_DIGEST : algorithm.fileDigest();
-        boolean split = sums != null && sums.head.count() > 1 && length >= SPLIT_SEARCH_MIN && parallelDigest != null;
-        Window w = new Window(ch, split ? 0 : length, sums == null ? 0 : sums.head.blockLength(), 0);
-        if (split) {
-            w.readError = splitSearch(ch, length, sums, progress);
-        } else if (sums == null || sums.head.count() == 0 || length == 0) {
+        Window w = new Window(ch, length, sums == null ? 0 : sums.head.blockLength());
+        if (sums == null || sums.head.count() == 0 || length == 0) {
             long pos = 0;
             while (pos < length) {
                 int n = (int) Math.min(CHUNK, length - pos);
@@ -82,7 +77,7 @@ public final class DeltaEncoder {
                 progress.at(pos);
             }
         } else {
-            search(w, 0, length, sums, digest, progress, direct(digest));
+            search(w, length, sums, digest, progress);
         }
         tokens.end();
         byte[] sum = parallelDigest != null ? await(parallelDigest) : digest.digest();
@@ -132,22 +127,19 @@ public final class DeltaEncoder {
         }
     }
 
-    /**
-     * match.c hash_search over [from, len) of the file, as if the file began at {@code from} and ended at
-     * {@code len}: literal runs and matched blocks go to {@code out}.
-     */
-    private void search(Window w, long from, long len, BlockSums sums, ChecksumAlgorithm.FileDigest digest,
-                        ProgressSink progress, Output out) throws IOException {
+    /** match.c hash_search over the file's {@code len} bytes: literal runs and matched blocks go to the tokens. */
+    private void search(Window w, long len, BlockSums sums, ChecksumAlgorithm.FileDigest digest,
+                        ProgressSink progress) throws IOException {
         SumHead head = sums.head;
         int blength = head.blockLength();
-        long lastMatch = from;
-        long offset = from;
+        long lastMatch = 0;
+        long offset = 0;
         int wantI = 0;
         long end = len + 1 - head.blockLength(head.count() - 1);
         RollingChecksum roll = new RollingChecksum();
-        int k = (int) Math.min(len - from, blength);
-        w.ensure(from, k, from);
-        roll.reset(w.buf, w.index(from), k);
+        int k = (int) Math.min(len, blength);
+        w.ensure(0, k, 0);
+        roll.reset(w.buf, w.index(0), k);
         while (offset < end) {
             int sum = roll.value();
             int matchedBlock = -1;
@@ -177,8 +169,8 @@ public final class DeltaEncoder {
                     matchedBlock = wantI;
                 }
                 wantI = matchedBlock + 1;
-                out.literal(w, lastMatch, offset);
-                out.block(w, offset, matchedBlock, k);
+                literalRun(w, lastMatch, offset, digest);
+                block(w, offset, matchedBlock, k, digest);
                 offset += k;
                 lastMatch = offset;
                 progress.at(offset);
@@ -205,115 +197,34 @@ public final class DeltaEncoder {
                 // Keep the pending literal bounded: flush all but the current window.
                 long upTo = offset - blength;
                 w.ensure(lastMatch, (int) (upTo - lastMatch), lastMatch);
-                out.literal(w, lastMatch, upTo);
+                literalRun(w, lastMatch, upTo, digest);
                 lastMatch = upTo;
                 progress.at(lastMatch);
             }
         }
         w.ensure(lastMatch, (int) (len - lastMatch), lastMatch);
-        out.literal(w, lastMatch, len);
+        literalRun(w, lastMatch, len, digest);
         progress.at(len);
     }
 
-    /** Where the search's findings go: straight to the tokens, or recorded to be sent later. */
-    private interface Output {
-        /** The literal data [from, to), in the window. */
-        void literal(Window w, long from, long to) throws IOException;
-
-        /** Block {@code block} matched the {@code len} bytes at {@code at}, in the window. */
-        void block(Window w, long at, int block, int len) throws IOException;
-    }
-
-    private Output direct(ChecksumAlgorithm.FileDigest digest) {
-        return new Output() {
-            @Override
-            public void literal(Window w, long from, long to) throws IOException {
-                literalRun(w, from, to, digest);
-            }
-
-            @Override
-            public void block(Window w, long at, int block, int len) throws IOException {
-                tokens.block(block, w.buf, w.index(at), len);
-                digest.update(w.buf, w.index(at), len);
-                matchedBytes += len;
-            }
-        };
+    private void block(Window w, long at, int block, int len, ChecksumAlgorithm.FileDigest digest)
+            throws IOException {
+        tokens.block(block, w.buf, w.index(at), len);
+        digest.update(w.buf, w.index(at), len);
+        matched(len);
     }
 
     /**
-     * The search in two halves: the second half's findings are recorded (offsets and block numbers, not data) on
-     * another core while this thread searches and sends the first; then they are sent, their data read again.
-     *
-     * @return whether the file shrank while it was read
+     * Counts matched data and sends the tokens so far every few MiB of it: a matched block is a few bytes on the
+     * wire, and a file that mostly matched sat in the output buffer until its end, the receiver idle meanwhile
+     * (a 256 MiB delta: the receiver's third of the time came after the search instead of beside it).
      */
-    private boolean splitSearch(FileChannel ch, long length, BlockSums sums, ProgressSink progress)
-            throws IOException {
-        long split = length / 2;
-        int blength = sums.head.blockLength();
-        Recorded second = new Recorded();
-        Window secondWindow = new Window(ch, length, blength, split);
-        Future<?> other = DIGESTERS.submit(() -> {
-            search(secondWindow, split, length, sums, NO_DIGEST, ProgressSink.NONE, second);
-            return null;
-        });
-        Window first = new Window(ch, split, blength, 0);
-        try {
-            search(first, 0, split, sums, NO_DIGEST, progress, direct(NO_DIGEST));
-            await(other);
-        } finally {
-            other.cancel(true); // a session that failed does not wait for the other half
-        }
-        Window replay = new Window(ch, length, blength, split);
-        boolean matchedData = tokens.wantsMatchedData();
-        for (int i = 0; i < second.size; i += 3) {
-            long a = second.ops[i + 1];
-            long b = second.ops[i + 2];
-            if (second.ops[i] < 0) {
-                replay.ensure(a, (int) (b - a), a);
-                literalRun(replay, a, b, NO_DIGEST);
-            } else {
-                int len = (int) b;
-                if (matchedData) {
-                    replay.ensure(a, len, a);
-                    tokens.block((int) second.ops[i], replay.buf, replay.index(a), len);
-                } else {
-                    tokens.block((int) second.ops[i], null, 0, len);
-                }
-                matchedBytes += len;
-            }
-            progress.at(second.ops[i] < 0 ? b : a + b);
-        }
-        progress.at(length);
-        return first.readError || secondWindow.readError || replay.readError;
-    }
-
-    /** A half's findings, three longs each: -1, from, to for literal data; the block, its offset, its length. */
-    private static final class Recorded implements Output {
-        long[] ops = new long[3 * 1024];
-        int size;
-
-        @Override
-        public void literal(Window w, long from, long to) throws java.io.InterruptedIOException {
-            if (to > from) {
-                add(-1, from, to);
-            }
-        }
-
-        @Override
-        public void block(Window w, long at, int block, int len) throws java.io.InterruptedIOException {
-            add(block, at, len);
-        }
-
-        private void add(long a, long b, long c) throws java.io.InterruptedIOException {
-            if (Thread.currentThread().isInterrupted()) {
-                throw new java.io.InterruptedIOException("the session ended"); // cancelled: stop reading the file
-            }
-            if (size + 3 > ops.length) {
-                ops = java.util.Arrays.copyOf(ops, ops.length * 2);
-            }
-            ops[size++] = a;
-            ops[size++] = b;
-            ops[size++] = c;
+    private void matched(int len) throws IOException {
+        matchedBytes += len;
+        unflushedMatch += len;
+        if (unflushedMatch >= FLUSH_MATCHED) {
+            unflushedMatch = 0;
+            tokens.out().flush();
         }
     }
 
@@ -352,11 +263,10 @@ public final class DeltaEncoder {
         private int filled;
         boolean readError;
 
-        /** A view of [{@code start}, {@code length}) of the file. */
-        Window(FileChannel ch, long length, int blockLength, long start) {
+        /** A view of the file's {@code length} bytes. */
+        Window(FileChannel ch, long length, int blockLength) {
             this.ch = ch;
-            this.start = start;
-            this.buf = new byte[(int) Math.min(Math.max(length - start, 1), 4L * CHUNK + 4L * blockLength + (1 << 20))];
+            this.buf = new byte[(int) Math.min(Math.max(length, 1), 4L * CHUNK + 4L * blockLength + (1 << 20))];
         }
 
         int index(long pos) {
