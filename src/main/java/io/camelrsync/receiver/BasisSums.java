@@ -2,12 +2,12 @@ package io.camelrsync.receiver;
 
 import io.camelrsync.checksum.ChecksumAlgorithm;
 import io.camelrsync.checksum.RollingChecksum;
+import io.camelrsync.fs.FileReads;
 import io.camelrsync.protocol.Limits;
 import io.camelrsync.protocol.WireOutput;
 import io.camelrsync.sender.SumHead;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -137,12 +137,9 @@ public final class BasisSums {
             long offset = (long) i * head.blockLength();
             // the blocks [i, upTo) are contiguous: all but perhaps the file's last one are blength long
             int n = (int) ((long) (upTo - 1 - i) * head.blockLength() + head.blockLength(upTo - 1));
-            ByteBuffer bb = ByteBuffer.wrap(chunk, 0, n);
-            while (bb.hasRemaining()) {
-                if (basis.read(bb, offset + bb.position()) < 0) {
-                    Arrays.fill(chunk, bb.position(), n, (byte) 0); // shrank: the sums just miss
-                    break;
-                }
+            int got = FileReads.readAt(basis, offset, chunk, 0, n);
+            if (got < n) {
+                Arrays.fill(chunk, got, n, (byte) 0); // shrank: the sums just miss
             }
             for (int at = 0; i < upTo; i++, at += head.blockLength()) {
                 int len = head.blockLength(i);

@@ -1,12 +1,12 @@
 package io.camelrsync.receiver;
 
 import io.camelrsync.checksum.ChecksumAlgorithm;
+import io.camelrsync.fs.FileReads;
 import io.camelrsync.protocol.RsyncException;
 import io.camelrsync.protocol.WireInput;
 import io.camelrsync.sender.SumHead;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.security.MessageDigest;
 
@@ -107,11 +107,7 @@ public final class TokenReceiver {
         int locate(FileChannel basis, long at, int n) throws IOException {
             if (start < 0 || at < start || at + n > start + length) {
                 start = at;
-                ByteBuffer bb = ByteBuffer.wrap(bytes);
-                while (bb.hasRemaining() && basis.read(bb, at + bb.position()) > 0) {
-                    // fill the window, or up to the end of the basis
-                }
-                length = bb.position();
+                length = FileReads.readAt(basis, at, bytes, 0, bytes.length); // or up to the end of the basis
                 if (length < n) {
                     throw new IOException("the basis file shrank while it was being used");
                 }

@@ -2,9 +2,9 @@ package io.camelrsync.sender;
 
 import io.camelrsync.checksum.ChecksumAlgorithm;
 import io.camelrsync.checksum.RollingChecksum;
+import io.camelrsync.fs.FileReads;
 import io.camelrsync.protocol.Limits;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -99,12 +99,10 @@ public final class DeltaEncoder {
     private byte[] digestOf(FileChannel ch, long length) throws IOException {
         ChecksumAlgorithm.FileDigest d = algorithm.fileDigest();
         byte[] buf = new byte[1 << 20];
-        ByteBuffer bb = ByteBuffer.wrap(buf);
         long pos = 0;
         while (pos < length) {
-            bb.clear().limit((int) Math.min(buf.length, length - pos));
-            int n = ch.read(bb, pos);
-            if (n < 0) {
+            int n = FileReads.readAt(ch, pos, buf, 0, (int) Math.min(buf.length, length - pos));
+            if (n <= 0) {
                 return null; // shrank: the caller sends a checksum that fails, as for a short window read
             }
             d.update(buf, 0, n);
@@ -282,7 +280,7 @@ public final class DeltaEncoder {
             if (keep < start) {
                 throw new IllegalStateException("window moved past retained data");
             }
-            if (keep >= start + filled) { // a jump past all it holds (the replay skips matched blocks)
+            if (keep >= start + filled) { // a jump past all it holds
                 start = keep;
                 filled = 0;
             }
@@ -297,20 +295,14 @@ public final class DeltaEncoder {
             }
             start = keep;
             filled = Math.max(kept, 0);
-            ByteBuffer bb = ByteBuffer.wrap(buf);
-            while (start + filled < need) {
-                bb.limit(buf.length).position(filled);
-                int n = ch.read(bb, start + filled);
-                if (n < 0) {
-                    // The file shrank while we read it: zero-fill as rsync's map_ptr does and make the
-                    // whole-file checksum fail, so the receiver discards this copy instead of keeping garbage.
-                    int gap = (int) (need - start - filled);
-                    java.util.Arrays.fill(buf, filled, filled + gap, (byte) 0);
-                    filled += gap;
-                    readError = true;
-                    break;
-                }
-                filled += n;
+            filled += FileReads.readAt(ch, start + filled, buf, filled, buf.length - filled);
+            if (start + filled < need) {
+                // The file shrank while we read it: zero-fill as rsync's map_ptr does and make the
+                // whole-file checksum fail, so the receiver discards this copy instead of keeping garbage.
+                int gap = (int) (need - start - filled);
+                java.util.Arrays.fill(buf, filled, filled + gap, (byte) 0);
+                filled += gap;
+                readError = true;
             }
         }
     }

@@ -5,6 +5,7 @@ import io.camelrsync.flist.EntrySource;
 import io.camelrsync.flist.FileEntry;
 import io.camelrsync.flist.FileListWriter;
 import io.camelrsync.flist.ScanResult;
+import io.camelrsync.fs.FileReads;
 import io.camelrsync.protocol.Compression;
 import io.camelrsync.protocol.ItemFlags;
 import io.camelrsync.protocol.Limits;
@@ -76,7 +77,7 @@ public final class FileSender {
     private final Events events;
     private final Counts counts = new Counts();
     /** -c: the buffer files are read through for their checksums. */
-    private java.nio.ByteBuffer checksumBuffer;
+    private byte[] checksumBuffer;
 
     public FileSender(Settings settings, Opener opener, Events events) {
         this.settings = settings;
@@ -131,18 +132,17 @@ public final class FileSender {
         ChecksumAlgorithm.FileDigest digest = settings.algorithm().fileDigest();
         try (FileChannel ch = opener.open(e)) {
             if (checksumBuffer == null) {
-                checksumBuffer = java.nio.ByteBuffer.allocate(1 << 20); // one for the list, not one a file
+                checksumBuffer = new byte[1 << 20]; // one for the list, not one a file
             }
-            java.nio.ByteBuffer buf = checksumBuffer;
-            long left = e.size;
-            while (left > 0) {
-                buf.clear().limit((int) Math.min(buf.capacity(), left));
-                int n = ch.read(buf);
-                if (n < 0) {
+            long done = 0;
+            while (done < e.size) {
+                int n = FileReads.readAt(ch, done, checksumBuffer, 0, (int) Math.min(checksumBuffer.length,
+                        e.size - done));
+                if (n <= 0) {
                     break; // it shrank since the scan: the transfer that follows will say so
                 }
-                digest.update(buf.array(), 0, n);
-                left -= n;
+                digest.update(checksumBuffer, 0, n);
+                done += n;
             }
             return digest.digest();
         } catch (IOException unreadable) {

@@ -65,7 +65,7 @@ class RsyncConsumerTest extends CamelTestSupport {
     @org.junit.jupiter.api.Timeout(60)
     void headersNameThePathsThePushChangedAndDeleted() throws Exception {
         MockEndpoint arrived = getMockEndpoint("mock:arrived");
-        arrived.expectedMessageCount(2);
+        arrived.expectedMessageCount(1);
         Path src = Files.createDirectories(work.resolve("paths-src/a"));
         Files.writeString(src.resolve("x"), "x");
         Files.writeString(work.resolve("paths-src/b"), "b");
@@ -73,16 +73,20 @@ class RsyncConsumerTest extends CamelTestSupport {
         Files.writeString(work.resolve("paths-src/mode"), "chmod only");
         Files.setLastModifiedTime(src, java.nio.file.attribute.FileTime.fromMillis(1_000_000_000_000L));
         push(work.resolve("paths-src"), "changes/paths/");
+        // a session's exchange leaves after the client has gone: the next push's could overtake it
+        arrived.assertIsSatisfied(10_000);
+        Exchange first = arrived.getReceivedExchanges().get(0);
+        arrived.reset();
+        arrived.expectedMessageCount(1);
         Files.delete(src.resolve("x"));
         Files.writeString(work.resolve("paths-src/b"), "b, longer now");
         Files.setPosixFilePermissions(work.resolve("paths-src/mode"),
                 java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         push(work.resolve("paths-src"), "changes/paths/");
         arrived.assertIsSatisfied(10_000);
-        Exchange first = arrived.getReceivedExchanges().get(0);
         assertEquals(java.util.Set.of("paths/", "paths/a/", "paths/a/x", "paths/b", "paths/same", "paths/mode"),
                 new java.util.HashSet<>(first.getIn().getHeader(RsyncConstants.UPDATED_PATHS, java.util.List.class)));
-        Exchange second = arrived.getReceivedExchanges().get(1);
+        Exchange second = arrived.getReceivedExchanges().get(0);
         java.util.List<?> updated = second.getIn().getHeader(RsyncConstants.UPDATED_PATHS, java.util.List.class);
         assertTrue(updated.containsAll(java.util.List.of("paths/b", "paths/mode", "paths/a/")), updated.toString());
         assertTrue(!updated.contains("paths/same"), "an unchanged file is not named: " + updated);
